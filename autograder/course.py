@@ -1,0 +1,76 @@
+"""Where the course lives, which assignments it has, and how to tell them apart."""
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent          # the course directory (repository root)
+SOURCE = ROOT / "source"
+RELEASE = ROOT / "release"
+CONFIG = ROOT / "nbgrader_config.py"
+
+
+class NotGradable(Exception):
+    """A file that cannot be graded; the message is one line for the user."""
+
+
+@dataclass(frozen=True)
+class Assignment:
+    id: str             # folder name, e.g. "01_rnn_step_by_step"
+    notebook: str       # notebook name without .ipynb
+    grade_ids: tuple    # ids of every nbgrader cell of the source notebook, in order
+    graded: tuple       # (grade_id, points) of every graded cell, in order
+
+    @property
+    def source_dir(self):
+        return SOURCE / self.id
+
+
+def nbgrader_cells(nb):
+    """The nbgrader metadata of every cell of a notebook given as plain JSON."""
+    return [c.get("metadata", {}).get("nbgrader") for c in nb.get("cells", [])
+            if isinstance(c, dict) and isinstance(c.get("metadata", {}).get("nbgrader"), dict)]
+
+
+@cache
+def assignments():
+    """Every assignment of the course, found in source/ (one notebook per assignment)."""
+    found = {}
+    for nb_path in sorted(SOURCE.glob("*/*.ipynb")):
+        meta = nbgrader_cells(json.loads(nb_path.read_text()))
+        found[nb_path.parent.name] = Assignment(
+            id=nb_path.parent.name, notebook=nb_path.stem,
+            grade_ids=tuple(m["grade_id"] for m in meta if "grade_id" in m),
+            graded=tuple((m["grade_id"], float(m.get("points", 0))) for m in meta if m.get("grade")))
+    return found
+
+
+def read_notebook_json(path):
+    """Load a notebook as plain JSON, or raise NotGradable saying why it cannot be read."""
+    path = Path(path)
+    if not path.is_file():
+        raise NotGradable(f"{path}: no such file")
+    try:
+        nb = json.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError:
+        raise NotGradable(f"{path}: not a text file, so not a notebook") from None
+    except json.JSONDecodeError as e:
+        raise NotGradable(f"{path}: not valid JSON (line {e.lineno}: {e.msg}), so not a readable notebook") from None
+    if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list) or "nbformat" not in nb:
+        raise NotGradable(f"{path}: valid JSON but not a Jupyter notebook (no cells or nbformat)")
+    if nb["nbformat"] != 4:
+        raise NotGradable(f"{path}: notebook format {nb['nbformat']} is not supported; save it with Jupyter 4 or later")
+    return nb
+
+
+def identify(nb, filename=""):
+    """The assignment a notebook belongs to, by its nbgrader cell ids (or, failing that, its name)."""
+    ids = {m.get("grade_id") for m in nbgrader_cells(nb)}
+    best = max(assignments().values(), key=lambda a: len(ids & set(a.grade_ids)), default=None)
+    if best is not None and ids & set(best.grade_ids):
+        return best
+    for a in assignments().values():
+        if Path(filename).stem == a.notebook:
+            return a
+    known = ", ".join(assignments()) or "none"
+    raise NotGradable(f"{filename or 'notebook'}: not a notebook of any assignment of this course (known: {known})")

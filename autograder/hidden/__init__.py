@@ -1,0 +1,140 @@
+"""What the hidden tests call, inside the student's kernel, during autograding.
+
+`grade` compares a student's function with the reference on several cases and raises an
+AssertionError whose message says which output is wrong, how wrong, where, and, when the
+output matches a catalogued mistake, which mistake. Student code runs with warnings, numpy
+floating-point errors, stdout and stderr silenced, because nbgrader scores any cell that
+writes to stderr as 0.
+"""
+import contextlib
+import copy
+import io
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import mistakes
+from ..diagnostics import describe, is_close
+
+
+@dataclass
+class Case:
+    label: str        # shown to the student, e.g. "n_x=3, n_a=5, m=4"
+    args: tuple       # the function's arguments; never modified
+
+
+@contextlib.contextmanager
+def quiet():
+    """Silence everything student code might print or warn."""
+    with np.errstate(all="ignore"), warnings.catch_warnings(), \
+            contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        warnings.simplefilter("ignore")
+        yield
+
+
+@contextlib.contextmanager
+def swapped(fn, replacements):
+    """Temporarily replace names in fn's module globals (the notebook's namespace).
+
+    Grading rnn_backward with the reference rnn_cell_backward swapped in means that one bug in
+    the student's cell function is not charged twice.
+    """
+    g = getattr(fn, "__globals__", None)
+    if g is None or not replacements:
+        yield
+        return
+    missing = object()
+    saved = {k: g.get(k, missing) for k in replacements}
+    g.update(replacements)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is missing:
+                g.pop(k, None)
+            else:
+                g[k] = v
+
+
+def same(a, b):
+    """Deep equality of nested tuples, lists, dicts and arrays (to detect mutated inputs)."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape \
+            and np.array_equal(a, b, equal_nan=True)
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, (tuple, list)):
+        return type(a) is type(b) and len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    return a is b or a == b
+
+
+def as_outputs(result, names, fn_name):
+    """The named outputs of a result: a dict as is, a tuple by position (None skips one)."""
+    if isinstance(names, dict) or names is None:
+        if not isinstance(result, dict):
+            raise TypeError(f"{fn_name} must return a dict; it returned {type(result).__name__}")
+        return result
+    if not isinstance(result, tuple) or len(result) != len(names):
+        raise TypeError(f"{fn_name} must return a tuple of {len(names)} values "
+                        f"({', '.join(n or 'cache' for n in names)})")
+    return {n: v for n, v in zip(names, result) if n}
+
+
+def _run(fn, args, names, fn_name, swap=None):
+    """Call fn on a copy of args. Returns (outputs, error message or None)."""
+    args = copy.deepcopy(args)
+    before = copy.deepcopy(args)
+    try:
+        with quiet(), swapped(fn, swap):
+            result = fn(*args)
+        out = as_outputs(result, names, fn_name)
+    except Exception as e:   # the student's bug, reported in the message
+        return None, f"{fn_name} raised {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}".rstrip(": ")
+    if not same(before, args):
+        return out, f"{fn_name} changed one of its inputs; it must leave its arguments unchanged"
+    return out, None
+
+
+def _matches(student, mistake_out, keys):
+    if student is None or mistake_out is None:
+        return student is None and mistake_out is None
+    return all(k in student and k in mistake_out and
+               is_close(student[k], np.asarray(mistake_out[k], dtype=float)) for k in keys)
+
+
+def grade(fn, reference, cases, keys, *, name, outputs=None, sequence=False, swap=None):
+    """Compare fn with reference on every case for the outputs in keys; raise if any differ.
+
+    Inputs:
+    - fn, reference: the student's function and the reference one, same signature
+    - cases: list of Case
+    - keys: the outputs this graded cell checks, e.g. ("dxt",) or ("dWax", "dWaa", "dba")
+    - name: the API name of the function, for messages and for the mistake catalogue
+    - outputs: None for functions returning a dict; for tuples, the name of each position
+    - sequence: outputs have time on their last axis; messages then name the wrong steps
+    - swap: names to replace in fn's globals while it runs, e.g. {"rnn_cell_backward": ref}
+    """
+    problems, student_outs = [], []
+    for case in cases:
+        expected = as_outputs(reference(*copy.deepcopy(case.args)), outputs, name)
+        out, error = _run(fn, case.args, outputs, name, swap)
+        student_outs.append(out)
+        if error:
+            problems.append((case, error))
+            continue
+        for k in keys:
+            msg = f"{name} returned no '{k}'" if k not in out else describe(k, out[k], expected[k], sequence)
+            if msg:
+                problems.append((case, msg))
+                break
+    if not problems:
+        return
+    case, msg = problems[0]
+    message = f"{msg} (case {case.label}; {len(problems)} of {len(cases)} cases wrong)."
+    for m in mistakes.catalogue(name):
+        mistake_outs = [_run(m.impl, c.args, outputs, name)[0] for c in cases]
+        if all(_matches(s, o, keys) for s, o in zip(student_outs, mistake_outs)):
+            message += f" Known mistake [{m.id}]: {m.hint}."
+            break
+    raise AssertionError(message)

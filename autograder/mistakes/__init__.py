@@ -1,0 +1,60 @@
+"""The catalogue of known mistakes: realistic wrong implementations, each with a hint.
+
+One catalogue feeds two things:
+- the hidden tests, which name a mistake when a submission's output matches it;
+- the tests of the tests (tests/test_mistakes.py), which turn each mistake into a submission,
+  grade it through nbgrader and assert that it loses points exactly on the cells of the
+  outputs it gets wrong, with its hint in the message.
+
+A mistake is a function with the signature of the API function it imitates. Its source is
+pasted into a notebook under the API name, so it may only use numpy (as np) and the names
+that the notebook itself defines (its other functions).
+"""
+import importlib
+import inspect
+import pkgutil
+import textwrap
+from dataclasses import dataclass
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class Mistake:
+    id: str                  # the implementing function's name, stable: reports count by it
+    function: str            # the API function this is a wrong version of
+    wrong: tuple             # the outputs it gets wrong on the hidden cases
+    hint: str                # what the student did and what to do instead
+    impl: Callable
+
+    def source(self):
+        """The mistake's source, renamed to the API function, ready to paste in a notebook."""
+        src = textwrap.dedent(inspect.getsource(self.impl))
+        src = src[src.index(f"def {self.id}("):]          # drop the decorator
+        return src.replace(f"def {self.id}(", f"def {self.function}(", 1)
+
+
+_CATALOGUE = {}
+
+
+def mistake(function, wrong, hint):
+    """Register the decorated function as a known mistake in `function`."""
+    def register(impl):
+        _CATALOGUE[impl.__name__] = Mistake(impl.__name__, function, tuple(wrong), hint, impl)
+        return impl
+    return register
+
+
+def _load():
+    for info in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{info.name}")
+
+
+def catalogue(function=None):
+    """All known mistakes, or those of one API function."""
+    _load()
+    return [m for m in _CATALOGUE.values() if function in (None, m.function)]
+
+
+def get(mistake_id):
+    _load()
+    return _CATALOGUE[mistake_id]

@@ -1,0 +1,228 @@
+"""Known mistakes in rnn_cell_backward and rnn_backward (assignment 01)."""
+import numpy as np
+
+from ..reference.rnn import rnn_cell_backward
+from . import mistake
+
+PARAMS = ("dWax", "dWaa", "dba")
+CELL_ALL = ("dxt", "da_prev") + PARAMS
+SEQ_ALL = ("dx", "da0") + PARAMS
+
+
+# ---- rnn_cell_backward -------------------------------------------------------------------
+
+@mistake("rnn_cell_backward", wrong=("da_prev",),
+         hint="da_prev uses Waa without its transpose: the gradient flows back through Waa, "
+              "so da_prev = Waa.T @ dz (Waa is square, so the shapes did not warn you)")
+def da_prev_waa_not_transposed(da_next, cache):
+    a_next, a_prev, xt, parameters = cache
+    dz = (1 - a_next ** 2) * da_next
+    return {"dxt": parameters["Wax"].T @ dz, "da_prev": parameters["Waa"] @ dz,
+            "dWax": dz @ xt.T, "dWaa": dz @ a_prev.T, "dba": dz.sum(axis=1, keepdims=True)}
+
+
+@mistake("rnn_cell_backward", wrong=CELL_ALL,
+         hint="the tanh derivative is 1 - tanh(z)**2 = 1 - a_next**2, not 1 - a_next")
+def tanh_derivative_not_squared(da_next, cache):
+    a_next, a_prev, xt, parameters = cache
+    dz = (1 - a_next) * da_next
+    return {"dxt": parameters["Wax"].T @ dz, "da_prev": parameters["Waa"].T @ dz,
+            "dWax": dz @ xt.T, "dWaa": dz @ a_prev.T, "dba": dz.sum(axis=1, keepdims=True)}
+
+
+@mistake("rnn_cell_backward", wrong=CELL_ALL,
+         hint="the tanh derivative uses a_prev; it must use this step's output: 1 - a_next**2")
+def tanh_derivative_of_a_prev(da_next, cache):
+    a_next, a_prev, xt, parameters = cache
+    dz = (1 - a_prev ** 2) * da_next
+    return {"dxt": parameters["Wax"].T @ dz, "da_prev": parameters["Waa"].T @ dz,
+            "dWax": dz @ xt.T, "dWaa": dz @ a_prev.T, "dba": dz.sum(axis=1, keepdims=True)}
+
+
+@mistake("rnn_cell_backward", wrong=CELL_ALL,
+         hint="the gradient skips the tanh: multiply da_next by the tanh derivative (1 - a_next**2) first")
+def tanh_derivative_missing(da_next, cache):
+    a_next, a_prev, xt, parameters = cache
+    dz = da_next
+    return {"dxt": parameters["Wax"].T @ dz, "da_prev": parameters["Waa"].T @ dz,
+            "dWax": dz @ xt.T, "dWaa": dz @ a_prev.T, "dba": dz.sum(axis=1, keepdims=True)}
+
+
+@mistake("rnn_cell_backward", wrong=("dba",),
+         hint="dba is a mean over the batch; the loss sums over the examples, so sum: dz.sum(axis=1, keepdims=True)")
+def dba_mean_over_batch(da_next, cache):
+    a_next, a_prev, xt, parameters = cache
+    dz = (1 - a_next ** 2) * da_next
+    return {"dxt": parameters["Wax"].T @ dz, "da_prev": parameters["Waa"].T @ dz,
+            "dWax": dz @ xt.T, "dWaa": dz @ a_prev.T, "dba": dz.mean(axis=1, keepdims=True)}
+
+
+@mistake("rnn_cell_backward", wrong=("dba",),
+         hint="dba has lost its second axis: sum with keepdims=True so that it is (n_a, 1) like ba")
+def dba_without_keepdims(da_next, cache):
+    a_next, a_prev, xt, parameters = cache
+    dz = (1 - a_next ** 2) * da_next
+    return {"dxt": parameters["Wax"].T @ dz, "da_prev": parameters["Waa"].T @ dz,
+            "dWax": dz @ xt.T, "dWaa": dz @ a_prev.T, "dba": dz.sum(axis=1)}
+
+
+@mistake("rnn_cell_backward", wrong=("dWaa",),
+         hint="dWaa uses a_next; Waa multiplies a_prev in the forward pass, so dWaa = dz @ a_prev.T")
+def dwaa_uses_a_next(da_next, cache):
+    a_next, a_prev, xt, parameters = cache
+    dz = (1 - a_next ** 2) * da_next
+    return {"dxt": parameters["Wax"].T @ dz, "da_prev": parameters["Waa"].T @ dz,
+            "dWax": dz @ xt.T, "dWaa": dz @ a_next.T, "dba": dz.sum(axis=1, keepdims=True)}
+
+
+@mistake("rnn_cell_backward", wrong=("dWax", "dWaa"),
+         hint="the weight gradients are transposed: dWax = dz @ xt.T has the shape of Wax, (n_a, n_x)")
+def weight_gradients_transposed(da_next, cache):
+    a_next, a_prev, xt, parameters = cache
+    dz = (1 - a_next ** 2) * da_next
+    return {"dxt": parameters["Wax"].T @ dz, "da_prev": parameters["Waa"].T @ dz,
+            "dWax": xt @ dz.T, "dWaa": a_prev @ dz.T, "dba": dz.sum(axis=1, keepdims=True)}
+
+
+@mistake("rnn_cell_backward", wrong=("dxt",),
+         hint="dxt uses Waa; xt enters the cell through Wax, so dxt = Wax.T @ dz")
+def dxt_uses_waa(da_next, cache):
+    a_next, a_prev, xt, parameters = cache
+    dz = (1 - a_next ** 2) * da_next
+    return {"dxt": parameters["Waa"].T @ dz, "da_prev": parameters["Waa"].T @ dz,
+            "dWax": dz @ xt.T, "dWaa": dz @ a_prev.T, "dba": dz.sum(axis=1, keepdims=True)}
+
+
+# ---- rnn_backward ------------------------------------------------------------------------
+
+@mistake("rnn_backward", wrong=SEQ_ALL,
+         hint="da_prev is not carried back through time: at step t the cell's upstream gradient "
+              "is da[:, :, t] + da_prevt, where da_prevt came from step t+1")
+def da_prev_not_carried(da, caches):
+    cell_caches, x = caches
+    n_x, m, T_x = x.shape
+    n_a = da.shape[0]
+    dx = np.zeros((n_x, m, T_x))
+    dWax, dWaa, dba = np.zeros((n_a, n_x)), np.zeros((n_a, n_a)), np.zeros((n_a, 1))
+    for t in reversed(range(T_x)):
+        g = rnn_cell_backward(da[:, :, t], cell_caches[t])
+        dx[:, :, t] = g["dxt"]
+        dWax += g["dWax"]
+        dWaa += g["dWaa"]
+        dba += g["dba"]
+    return {"dx": dx, "da0": g["da_prev"], "dWax": dWax, "dWaa": dWaa, "dba": dba}
+
+
+@mistake("rnn_backward", wrong=SEQ_ALL,
+         hint="only the last step's upstream gradient da[:, :, -1] is used; every step t has its "
+              "own da[:, :, t], to be added to the da_prev coming from step t+1")
+def only_last_upstream_gradient(da, caches):
+    cell_caches, x = caches
+    n_x, m, T_x = x.shape
+    n_a = da.shape[0]
+    dx = np.zeros((n_x, m, T_x))
+    dWax, dWaa, dba = np.zeros((n_a, n_x)), np.zeros((n_a, n_a)), np.zeros((n_a, 1))
+    da_prevt = da[:, :, T_x - 1]
+    for t in reversed(range(T_x)):
+        g = rnn_cell_backward(da_prevt, cell_caches[t])
+        dx[:, :, t] = g["dxt"]
+        da_prevt = g["da_prev"]
+        dWax += g["dWax"]
+        dWaa += g["dWaa"]
+        dba += g["dba"]
+    return {"dx": dx, "da0": da_prevt, "dWax": dWax, "dWaa": dWaa, "dba": dba}
+
+
+@mistake("rnn_backward", wrong=PARAMS,
+         hint="the parameter gradients are overwritten at each step; the same weights are used at "
+              "every step, so their gradients add up: dWax += gradients['dWax']")
+def parameter_gradients_overwritten(da, caches):
+    cell_caches, x = caches
+    n_x, m, T_x = x.shape
+    n_a = da.shape[0]
+    dx = np.zeros((n_x, m, T_x))
+    da_prevt = np.zeros((n_a, m))
+    for t in reversed(range(T_x)):
+        g = rnn_cell_backward(da[:, :, t] + da_prevt, cell_caches[t])
+        dx[:, :, t] = g["dxt"]
+        da_prevt = g["da_prev"]
+        dWax, dWaa, dba = g["dWax"], g["dWaa"], g["dba"]
+    return {"dx": dx, "da0": da_prevt, "dWax": dWax, "dWaa": dWaa, "dba": dba}
+
+
+@mistake("rnn_backward", wrong=SEQ_ALL,
+         hint="the loop runs forward in time; backpropagation starts at the last step, "
+              "for t in reversed(range(T_x))")
+def loop_forward_in_time(da, caches):
+    cell_caches, x = caches
+    n_x, m, T_x = x.shape
+    n_a = da.shape[0]
+    dx = np.zeros((n_x, m, T_x))
+    dWax, dWaa, dba = np.zeros((n_a, n_x)), np.zeros((n_a, n_a)), np.zeros((n_a, 1))
+    da_prevt = np.zeros((n_a, m))
+    for t in range(T_x):
+        g = rnn_cell_backward(da[:, :, t] + da_prevt, cell_caches[t])
+        dx[:, :, t] = g["dxt"]
+        da_prevt = g["da_prev"]
+        dWax += g["dWax"]
+        dWaa += g["dWaa"]
+        dba += g["dba"]
+    return {"dx": dx, "da0": da_prevt, "dWax": dWax, "dWaa": dWaa, "dba": dba}
+
+
+@mistake("rnn_backward", wrong=("da0",),
+         hint="da0 is the gradient flowing into step 0's cell (da[:, :, 0] + da_prevt); "
+              "it should be what comes out of that cell, gradients['da_prev']")
+def da0_is_input_of_first_cell(da, caches):
+    cell_caches, x = caches
+    n_x, m, T_x = x.shape
+    n_a = da.shape[0]
+    dx = np.zeros((n_x, m, T_x))
+    dWax, dWaa, dba = np.zeros((n_a, n_x)), np.zeros((n_a, n_a)), np.zeros((n_a, 1))
+    da_prevt = np.zeros((n_a, m))
+    for t in reversed(range(T_x)):
+        da_next = da[:, :, t] + da_prevt
+        g = rnn_cell_backward(da_next, cell_caches[t])
+        dx[:, :, t] = g["dxt"]
+        da_prevt = g["da_prev"]
+        dWax += g["dWax"]
+        dWaa += g["dWaa"]
+        dba += g["dba"]
+    return {"dx": dx, "da0": da_next, "dWax": dWax, "dWaa": dWaa, "dba": dba}
+
+
+@mistake("rnn_backward", wrong=("dx",),
+         hint="dx is stored at the wrong time index: the gradient of step t's cell belongs in dx[:, :, t]")
+def dx_stored_reversed(da, caches):
+    cell_caches, x = caches
+    n_x, m, T_x = x.shape
+    n_a = da.shape[0]
+    dx = np.zeros((n_x, m, T_x))
+    dWax, dWaa, dba = np.zeros((n_a, n_x)), np.zeros((n_a, n_a)), np.zeros((n_a, 1))
+    da_prevt = np.zeros((n_a, m))
+    for i, t in enumerate(reversed(range(T_x))):
+        g = rnn_cell_backward(da[:, :, t] + da_prevt, cell_caches[t])
+        dx[:, :, i] = g["dxt"]
+        da_prevt = g["da_prev"]
+        dWax += g["dWax"]
+        dWaa += g["dWaa"]
+        dba += g["dba"]
+    return {"dx": dx, "da0": da_prevt, "dWax": dWax, "dWaa": dWaa, "dba": dba}
+
+
+@mistake("rnn_backward", wrong=("dx",),
+         hint="dx is never filled in: store each step's gradients['dxt'] in dx[:, :, t]")
+def dx_never_stored(da, caches):
+    cell_caches, x = caches
+    n_x, m, T_x = x.shape
+    n_a = da.shape[0]
+    dx = np.zeros((n_x, m, T_x))
+    dWax, dWaa, dba = np.zeros((n_a, n_x)), np.zeros((n_a, n_a)), np.zeros((n_a, 1))
+    da_prevt = np.zeros((n_a, m))
+    for t in reversed(range(T_x)):
+        g = rnn_cell_backward(da[:, :, t] + da_prevt, cell_caches[t])
+        da_prevt = g["da_prev"]
+        dWax += g["dWax"]
+        dWaa += g["dWaa"]
+        dba += g["dba"]
+    return {"dx": dx, "da0": da_prevt, "dWax": dWax, "dWaa": dWaa, "dba": dba}

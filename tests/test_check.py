@@ -1,0 +1,120 @@
+"""`python -m autograder check`: the grading contract, as a learner meets it."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import support
+
+from autograder.check import check
+from autograder.course import RELEASE, ROOT, assignments
+
+ASSIGNMENTS = sorted(assignments())
+
+
+def run_check(*args, cwd):
+    env = dict(os.environ, PYTHONWARNINGS="default")
+    return subprocess.run([sys.executable, "-m", "autograder", "check", *map(str, args)],
+                          cwd=cwd, capture_output=True, text=True, env=env, timeout=300)
+
+
+def repo_state():
+    """Every file of the course directory that git does not ignore, with its mtime."""
+    out = subprocess.run(["git", "ls-files", "--others", "--cached", "--exclude-standard"], cwd=ROOT,
+                         capture_output=True, text=True).stdout.split()
+    return {f: (ROOT / f).stat().st_mtime_ns for f in out if (ROOT / f).exists()}
+
+
+def test_solved_release_gets_full_marks_as_json_from_anywhere(tmp_path):
+    nb = support.write(support.solved("01_rnn_step_by_step"), tmp_path / "my_work.ipynb")
+    before = repo_state()
+    done = run_check(nb, "--json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)            # exactly one JSON object on stdout
+    assert result["assignment"] == "01_rnn_step_by_step"
+    assert result["notebook"] == "rnn_step_by_step.ipynb"
+    assert result["score"] == result["max_score"] == 18.0
+    assert {t["grade_id"] for t in result["tests"]} == {g for g, _ in assignments()["01_rnn_step_by_step"].graded}
+    for t in result["tests"]:
+        assert set(t) == {"grade_id", "score", "max_score", "passed", "message"}
+        assert t["passed"] and t["message"] == ""
+    assert repo_state() == before, "check left files behind in the course directory"
+    assert not (ROOT / "gradebook.db").exists() or "gradebook.db" in before
+
+
+def test_table_output(tmp_path):
+    nb = support.write(support.solved("01_rnn_step_by_step"), tmp_path / "x.ipynb")
+    done = run_check(nb, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[1].split()[:3] == ["grade_id", "points", "result"]
+    assert any(ln.startswith("rnn_backward_da0") and "2/2" in ln and "pass" in ln for ln in lines)
+    assert lines[-1] == "Total: 18 / 18"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_untouched_release_scores_zero_without_crashing(assignment):
+    a = assignments()[assignment]
+    result = check(RELEASE / a.id / f"{a.notebook}.ipynb")
+    assert result["score"] == 0 and result["max_score"] > 0
+    assert all(not t["passed"] and "NotImplementedError" in t["message"] for t in result["tests"])
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_solved_release_gets_full_marks(assignment, tmp_path):
+    result = check(support.write(support.solved(assignment), tmp_path / "solved.ipynb"))
+    failed = [(t["grade_id"], t["message"]) for t in result["tests"] if not t["passed"]]
+    assert not failed and result["score"] == result["max_score"]
+
+
+@pytest.mark.parametrize("content, reason", [
+    ("{not json", "not valid JSON"),
+    ("", "not valid JSON"),
+    ('{"a": 1}', "not a Jupyter notebook"),
+    (b"\x89PNG\r\n\x1a\n\x00\x00", "not a text file"),
+    ('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}', "not a notebook of any assignment"),
+])
+def test_bad_input_is_one_line_error_and_nonzero_exit(tmp_path, content, reason):
+    f = tmp_path / "bad.ipynb"
+    f.write_bytes(content if isinstance(content, bytes) else content.encode())
+    done = run_check(f, "--json", cwd=tmp_path)
+    assert done.returncode != 0 and done.stdout == ""
+    assert len(done.stderr.strip().splitlines()) == 1 and reason in done.stderr, done.stderr
+
+
+def test_missing_file(tmp_path):
+    done = run_check(tmp_path / "nope.ipynb", cwd=tmp_path)
+    assert done.returncode != 0 and "no such file" in done.stderr
+
+
+def test_a_renamed_notebook_is_still_recognised(tmp_path):
+    nb = support.release_nb("01_rnn_step_by_step")
+    result = check(support.write(nb, tmp_path / "Untitled1.ipynb"))
+    assert result["assignment"] == "01_rnn_step_by_step" and result["score"] == 0
+
+
+def test_a_renamed_function_loses_only_its_points(tmp_path):
+    nb = support.solved("01_rnn_step_by_step")
+    for cell in nb["cells"]:
+        cell["source"] = "".join(cell["source"]).replace("def rnn_forward(", "def my_rnn_forward(")
+    result = check(support.write(nb, tmp_path / "renamed.ipynb"))
+    lost = {t["grade_id"]: t["message"] for t in result["tests"] if not t["passed"]}
+    assert set(lost) == {"rnn_forward"} and "name 'rnn_forward' is not defined" in lost["rnn_forward"]
+
+
+def test_infinite_loop_is_cut_by_the_cell_timeout(tmp_path, monkeypatch):
+    import autograder.check as c
+    real = c.course_config
+
+    def short_timeout(root):
+        cfg = real(root)
+        cfg.Execute.timeout = 3
+        return cfg
+    monkeypatch.setattr(c, "course_config", short_timeout)
+    nb = support.with_function(support.solved("01_rnn_step_by_step"), "rnn_cell_forward",
+                               "def rnn_cell_forward(xt, a_prev, parameters):\n    while True:\n        pass\n")
+    result = check(support.write(nb, tmp_path / "loop.ipynb"))
+    by_id = {t["grade_id"]: t for t in result["tests"]}
+    assert not by_id["rnn_cell_forward"]["passed"] and "did not finish within 3 s" in by_id["rnn_cell_forward"]["message"]
+    assert by_id["rnn_backward_da0"]["passed"], "later cells must still run and be graded"

@@ -1,0 +1,51 @@
+"""release/ is what nbgrader generates from source/, and gives nothing away."""
+import filecmp
+import re
+
+import pytest
+
+from autograder.course import RELEASE, SOURCE, assignments
+from autograder.release import build_release
+
+ASSIGNMENTS = sorted(assignments())
+
+
+def test_every_source_assignment_has_a_release():
+    assert ASSIGNMENTS, "no assignments found in source/"
+    assert sorted(p.name for p in RELEASE.iterdir() if p.is_dir()) == ASSIGNMENTS
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_is_in_sync_with_source(assignment, tmp_path):
+    fresh = build_release(assignment, tmp_path)
+    committed = RELEASE / assignment
+    cmp = filecmp.dircmp(fresh, committed, ignore=["__pycache__", ".ipynb_checkpoints"])
+    assert not (cmp.left_only or cmp.right_only), \
+        f"release/{assignment} has other files than nbgrader generates: run `python -m autograder release {assignment}`"
+    for name in cmp.common_files:
+        assert (fresh / name).read_bytes() == (committed / name).read_bytes(), \
+            f"release/{assignment}/{name} is stale: run `python -m autograder release {assignment}`"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_leaks_no_solution_hidden_test_or_reference(assignment):
+    for f in (RELEASE / assignment).rglob("*"):
+        if not f.is_file():
+            continue
+        text = f.read_text(errors="replace")
+        assert "BEGIN SOLUTION" not in text and "END SOLUTION" not in text, f"{f.name} holds a solution"
+        assert "HIDDEN TESTS" not in text, f"{f.name} holds hidden tests"
+        assert not re.search(r"autograder\.(reference|hidden|mistakes)|from autograder|import autograder", text), \
+            f"{f.name} imports the autograder package, which students do not have"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_release_contains_no_solution_code(assignment):
+    """Every solution region of the source is absent from the release, line by line."""
+    src = (SOURCE / assignment / f"{assignments()[assignment].notebook}.ipynb").read_text()
+    rel = (RELEASE / assignment / f"{assignments()[assignment].notebook}.ipynb").read_text()
+    for region in re.findall(r"### BEGIN SOLUTION(.*?)### END SOLUTION", src, re.S):
+        for line in region.split("\\n"):
+            code = line.strip().strip('",').strip()
+            if len(code) > 12:   # short lines such as "else:" or "return x" may be scaffolding
+                assert code not in rel, f"solution line leaked into the release: {code}"
