@@ -6,11 +6,16 @@ previous submission) and kills finished kernels instead of shutting them down po
 This module imports only jupyter_client, so that the first kernel can start before the slow
 imports; `execute.py` holds the nbgrader side.
 """
+import os
 import subprocess
 import tempfile
 
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import run_sync
+
+# The kernel must be this environment's Python (which has the autograder package), even when
+# the user has a "python3" kernel of another Python registered in their home directory.
+os.environ.setdefault("JUPYTER_PREFER_ENV_PATH", "1")
 
 
 class KernelPool:
