@@ -1,4 +1,6 @@
 """nbgrader's Execute preprocessor, on a kernel from the pool when one is ready."""
+import os
+
 from jupyter_core.utils import run_sync
 from nbgrader.converters import Autograde
 from nbgrader.preprocessors import Execute
@@ -27,12 +29,16 @@ class PooledExecute(Execute):
 
     async def async_start_new_kernel_client(self):
         kc = await super().async_start_new_kernel_client()
-        path = (self.resources or {}).get("metadata", {}).get("path")
-        if self._pooled and path:
-            # nbgrader would have started the kernel in the notebook's directory
-            reply = await self.async_wait_for_reply(kc.execute(f"import os; os.chdir({str(path)!r})", silent=True))
+        if self._pooled:
+            # Give the kernel what nbgrader would have started it with: the notebook's directory
+            # as working directory, and the NBGRADER_* variables that nbgrader sets while it
+            # executes (notebooks use NBGRADER_EXECUTION to skip work during grading).
+            path = (self.resources or {}).get("metadata", {}).get("path") or os.getcwd()
+            env = {k: v for k, v in os.environ.items() if k.startswith("NBGRADER_")}
+            code = f"import os; os.chdir({str(path)!r}); os.environ.update({env!r})"
+            reply = await self.async_wait_for_reply(kc.execute(code, silent=True))
             if reply is None or reply["content"]["status"] != "ok":
-                raise RuntimeError("could not move the kernel into the notebook's directory")
+                raise RuntimeError("could not prepare the prestarted kernel")
         return kc
 
     start_new_kernel_client = run_sync(async_start_new_kernel_client)

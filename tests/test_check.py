@@ -118,3 +118,17 @@ def test_infinite_loop_is_cut_by_the_cell_timeout(tmp_path, monkeypatch):
     by_id = {t["grade_id"]: t for t in result["tests"]}
     assert not by_id["rnn_cell_forward"]["passed"] and "did not finish within 3 s" in by_id["rnn_cell_forward"]["message"]
     assert by_id["rnn_backward_da0"]["passed"], "later cells must still run and be graded"
+
+
+def test_kernel_runs_as_under_plain_nbgrader(tmp_path):
+    """The prestarted kernel gets nbgrader's environment and the notebook's directory."""
+    probe = '''def rnn_cell_forward(xt, a_prev, parameters):
+    import os
+    assert os.environ.get("NBGRADER_EXECUTION") == "autograde", "NBGRADER_EXECUTION not set"
+    assert os.path.exists("bptt_utils.py") and os.path.exists("rnn_step_by_step.ipynb"), os.getcwd()
+    a_next = np.tanh(parameters["Wax"] @ xt + parameters["Waa"] @ a_prev + parameters["ba"])
+    return a_next, softmax(parameters["Wya"] @ a_next + parameters["by"]), (a_next, a_prev, xt, parameters)
+'''
+    nb = support.with_function(support.solved("01_rnn_step_by_step"), "rnn_cell_forward", probe)
+    result = check(support.write(nb, tmp_path / "probe.ipynb"))
+    assert result["score"] == result["max_score"], [t["message"] for t in result["tests"] if not t["passed"]]
