@@ -1,7 +1,7 @@
 """Command line of the course's autograder: `python -m autograder VERB ...`.
 
     check NOTEBOOK [--json]     grade one notebook (self-study learners, and anyone)
-    open                        copy the release into work/ (first time) and start JupyterLab there
+    open [--instructor]         JupyterLab for learners (on work/, a copy of release/) or instructors
     release [ASSIGNMENT ...]    regenerate release/ from source/ with nbgrader (maintainers)
 """
 import argparse
@@ -46,7 +46,7 @@ def cmd_release(args):
 
 def cmd_open(args):
     from .workspace import open_lab
-    return open_lab(args.port, args.jupyter_args)
+    return open_lab("instructor" if args.instructor else "learner", args.dir, args.port, args.jupyter_args)
 
 
 def main(argv=None):
@@ -61,6 +61,10 @@ def main(argv=None):
     p.add_argument("assignments", nargs="*")
     p.set_defaults(run=cmd_release)
     p = verbs.add_parser("open", help="copy the release into work/ (first time) and start JupyterLab on it")
+    p.add_argument("--instructor", action="store_true",
+                   help="JupyterLab with formgrader and Create Assignment on the course directory")
+    p.add_argument("--dir", help="the learner's work directory (default work/) or, with --instructor, "
+                                 "the course directory (default: this repository)")
     p.add_argument("--port", type=int, default=8888)
     p.add_argument("jupyter_args", nargs="*", help="passed on to JupyterLab")
     p.set_defaults(run=cmd_open)

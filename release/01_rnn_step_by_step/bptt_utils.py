@@ -131,8 +131,9 @@ def check_my_work(notebook):
     rows = "".join(
         f"<tr><td><code>{t['grade_id']}</code></td><td>{t['score']:g} / {t['max_score']:g}</td>"
         f"<td style='color:{'green' if t['passed'] else '#c00'}'>{'pass' if t['passed'] else 'FAIL'}</td>"
-        f"<td style='text-align:left'>{html.escape(t['message'])}</td></tr>" for t in result["tests"])
-    table = (f"<table><tr><th>graded cell</th><th>points</th><th>result</th><th>message</th></tr>{rows}"
+        f"<td>{html.escape(t['message'])}</td></tr>" for t in result["tests"])
+    table = (f"<style>.bptt-check td, .bptt-check th {{text-align: left; vertical-align: top}} .bptt-check td:nth-child(2), .bptt-check th:nth-child(2) {{white-space: nowrap}}</style>"
+             f"<table class='bptt-check'><tr><th>graded cell</th><th>points</th><th>result</th><th>message</th></tr>{rows}"
              f"<tr><th>total</th><th>{result['score']:g} / {result['max_score']:g}</th><th></th><th></th></tr></table>")
     try:
         from IPython.display import HTML, display
