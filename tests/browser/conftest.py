@@ -72,7 +72,7 @@ def page(browser):
 
 @pytest.fixture
 def shot(request):
-    """shot(page, "name") saves a screenshot named after the test."""
+    """shot(page_or_locator, "name") saves a screenshot named after the test."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
 
     def save(page, name):

@@ -79,6 +79,7 @@ def test_learner_solves_assignment_01(page, learner_lab, shot):
     page.locator(f".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Toolbar").get_by_text("Validate", exact=True).click()
     page.get_by_text("Success! Your notebook passes all the tests.").wait_for(timeout=180_000)
     shot(page, "3-validate-success")
+    shot(page.locator(".jp-Dialog-content"), "4-validate-dialog")
 
 
 def test_wrong_solution_shows_its_failure_message(page, learner_lab, shot):
@@ -104,3 +105,4 @@ def test_wrong_solution_shows_its_failure_message(page, learner_lab, shot):
     assert "FAIL" in row.inner_text() and "Waa without its transpose" in row.inner_text()
     row.scroll_into_view_if_needed()
     shot(page, "2-check-names-the-mistake")
+    shot(page.locator(f"{CURRENT} table.bptt-check"), "3-check-table")
