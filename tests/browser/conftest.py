@@ -142,9 +142,12 @@ def open_notebook(page, lab, relpath):
 def walk(page, n_cells):
     """Yield each of the n_cells cells of the open notebook, from the top, each made the active
     cell with the keyboard, as a learner scrolls. (JupyterLab renders only the cells near the view.)"""
+    page.locator(f"{CURRENT} .jp-Cell").first.focus()          # keyboard focus in the notebook
     page.keyboard.press("Escape")
     for _ in range(n_cells):
         page.keyboard.press("ArrowUp")
-    for _ in range(n_cells):
-        yield page.locator(f"{CURRENT} .jp-Cell.jp-mod-active")
+    for i in range(n_cells):
+        active = page.locator(f"{CURRENT} .jp-Cell.jp-mod-active[data-windowed-list-index='{i}']")
+        active.wait_for(timeout=10_000)
+        yield active
         page.keyboard.press("ArrowDown")

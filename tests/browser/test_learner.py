@@ -31,7 +31,6 @@ def type_into_solution_cells(page, sources):
     """Walk down the notebook cell by cell with the keyboard, as a learner does (JupyterLab only
     renders the cells near the view); in each '# YOUR CODE HERE' cell, select the text and type
     the function over it."""
-    page.locator(f"{CURRENT} .jp-Cell").first.click()
     for cell in walk_cells(page):
         if "jp-CodeCell" in (cell.get_attribute("class") or ""):
             text = cell.locator(".cm-content").inner_text()

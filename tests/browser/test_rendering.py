@@ -18,7 +18,7 @@ PROBLEMS = """(cell) => {
     if (!img.complete || img.naturalWidth === 0) problems.push('broken image: ' + img.src.slice(0, 80));
   });
   cell.querySelectorAll('.jp-RenderedMermaid').forEach(m => {
-    if (!m.querySelector('img, svg') || /Syntax error|Parse error/.test(m.textContent)) problems.push('mermaid diagram not drawn');
+    if (m.classList.contains('jp-mod-warning') || !m.querySelector('img, svg')) problems.push('mermaid diagram not drawn');
   });
   const md = cell.querySelector('.jp-RenderedMarkdown');
   if (md) {
@@ -30,6 +30,23 @@ PROBLEMS = """(cell) => {
 }"""
 
 
+SETTLED = """(cell) => {
+  const md = cell.querySelector('.jp-RenderedMarkdown');
+  if (!md || md.innerHTML.length === 0) return false;                  // not rendered yet
+  if (/\\$\\$|\\\\(frac|begin)/.test(md.innerText)) return false;  // MathJax still typesetting
+  return true;
+}"""
+
+
+def settle(page, cell, timeout=10_000):
+    """Wait until markdown, equations and diagrams of a cell are rendered, or the time is up
+    (then whatever is still raw is reported as a problem)."""
+    try:
+        page.wait_for_function(SETTLED, arg=cell.element_handle(), timeout=timeout)
+    except Exception:  # playwright's TimeoutError: report what is on screen
+        pass
+
+
 def rendering_problems(page, lab, relpath):
     """What looks broken in each cell of a notebook, and how many equations were typeset."""
     open_notebook(page, lab, relpath)
@@ -37,8 +54,7 @@ def rendering_problems(page, lab, relpath):
     problems, typeset = [], 0
     for i, cell in enumerate(walk(page, n_cells)):
         if "jp-MarkdownCell" in (cell.get_attribute("class") or ""):
-            cell.locator(".jp-RenderedMarkdown").wait_for()
-        page.wait_for_timeout(50)           # let MathJax and mermaid finish with this cell
+            settle(page, cell)
         problems += [f"cell {i}: {p}" for p in cell.evaluate(PROBLEMS)]
         typeset += cell.locator("mjx-container").count()
     return problems, typeset
