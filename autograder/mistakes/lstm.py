@@ -1,16 +1,51 @@
-"""Known mistakes in lstm_cell_backward and lstm_backward (assignment 02).
+"""Known mistakes in the LSTM of assignment 02: mostly in lstm_cell_backward and lstm_backward,
+and two in the forward pass.
 
 Each is a whole wrong function, pasted into a notebook under the API name, so it may use only
 numpy and what the notebook defines (sigmoid, softmax, lstm_cell_backward).
 """
 import numpy as np
 
-from ..reference.lstm import lstm_cell_backward
+from ..reference.lstm import lstm_cell_backward, lstm_cell_forward, sigmoid, softmax
 from . import mistake
 
 PARAMS = ("dWf", "dbf", "dWi", "dbi", "dWc", "dbc", "dWo", "dbo")
 CELL_ALL = ("dxt", "da_prev", "dc_prev") + PARAMS
 SEQ_ALL = ("dx", "da0") + PARAMS
+
+
+# ---- lstm_cell_forward and lstm_forward ----------------------------------------------------
+
+@mistake("lstm_cell_forward", wrong=("a_next", "c_next", "yt_pred"),
+         hint="concat stacks xt first; the weights expect a_prev first: concat = [a_prev; xt], "
+              "np.concatenate([a_prev, xt], axis=0)")
+def concat_with_xt_first(xt, a_prev, c_prev, parameters):
+    p = parameters
+    concat = np.concatenate([xt, a_prev], axis=0)
+    ft = sigmoid(p["Wf"] @ concat + p["bf"])
+    it = sigmoid(p["Wi"] @ concat + p["bi"])
+    cct = np.tanh(p["Wc"] @ concat + p["bc"])
+    ot = sigmoid(p["Wo"] @ concat + p["bo"])
+    c_next = ft * c_prev + it * cct
+    a_next = ot * np.tanh(c_next)
+    yt_pred = softmax(p["Wy"] @ a_next + p["by"])
+    return a_next, c_next, yt_pred, (a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters)
+
+
+@mistake("lstm_forward", wrong=("a", "y", "c"),
+         hint="the cell state starts at a0; only the hidden state starts at a0, the cell state "
+              "starts at zeros: c_next = np.zeros((n_a, m)) before the loop")
+def cell_state_starts_at_a0(x, a0, parameters):
+    n_x, m, T_x = x.shape
+    n_y, n_a = parameters["Wy"].shape
+    a, c, y = np.zeros((n_a, m, T_x)), np.zeros((n_a, m, T_x)), np.zeros((n_y, m, T_x))
+    caches = []
+    a_next, c_next = a0, a0
+    for t in range(T_x):
+        a_next, c_next, y[:, :, t], cache = lstm_cell_forward(x[:, :, t], a_next, c_next, parameters)
+        a[:, :, t], c[:, :, t] = a_next, c_next
+        caches.append(cache)
+    return a, y, c, (caches, x)
 
 
 # ---- lstm_cell_backward ------------------------------------------------------------------
