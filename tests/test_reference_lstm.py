@@ -64,3 +64,20 @@ def test_sequence_cell_state_path_with_c_loss():
         return np.sum(a * G) + np.sum(c * H)
     assert gradient_difference(dx, numerical_gradient(loss, x)) < 1e-7
     assert gradient_difference(da_prev, numerical_gradient(loss, a0)) < 1e-7
+
+
+def test_reference_leaves_its_inputs_unchanged_and_starts_c_at_zero():
+    import copy
+    p, x, a0, c0, G, H = setup(SHAPES[0], 4)
+    args = (x, a0, p)
+    before = copy.deepcopy(args)
+    a, y, c, caches = ref.lstm_forward(*args)
+    ref.lstm_backward(G, caches)
+    ref.lstm_cell_backward(G[:, :, 0], H[:, :, 0], caches[0][0])
+    for new, old in zip(args[:2], before[:2]):
+        assert np.array_equal(new, old)
+    assert all(np.array_equal(p[k], before[2][k]) for k in p)
+    # at t = 0 the cell state is it * cct alone: c<0> = 0
+    _, _, _, _, ft, it, cct, ot, _, _ = caches[0][0]
+    assert np.allclose(c[:, :, 0], it * cct) and np.allclose(a[:, :, 0], ot * np.tanh(it * cct))
+    assert np.allclose(y.sum(axis=0), 1)

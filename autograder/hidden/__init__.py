@@ -132,9 +132,24 @@ def grade(fn, reference, cases, keys, *, name, outputs=None, sequence=False, swa
         return
     case, msg = problems[0]
     message = f"{msg} (case {case.label}; {len(problems)} of {len(cases)} cases wrong)."
+    known = _known_mistake(name, cases, outputs, student_outs, keys, every=tuple(expected))
+    if known:
+        message += f" Known mistake [{known.id}]: {known.hint}."
+    raise AssertionError(message)
+
+
+def _known_mistake(name, cases, outputs, student_outs, keys, every):
+    """The catalogued mistake whose outputs match the student's on keys, or None.
+
+    Two mistakes can agree on one output (both give the same wrong dc_prev, say) and differ
+    elsewhere; the one that matches the student on every output is the better explanation.
+    """
+    first = None
     for m in mistakes.catalogue(name):
         mistake_outs = [_run(m.impl, c.args, outputs, name)[0] for c in cases]
-        if all(_matches(s, o, keys) for s, o in zip(student_outs, mistake_outs)):
-            message += f" Known mistake [{m.id}]: {m.hint}."
-            break
-    raise AssertionError(message)
+        pairs = list(zip(student_outs, mistake_outs))
+        if all(_matches(s, o, keys) for s, o in pairs):
+            if all(_matches(s, o, every) for s, o in pairs):
+                return m
+            first = first or m
+    return first
