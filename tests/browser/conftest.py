@@ -139,15 +139,30 @@ def open_notebook(page, lab, relpath):
     return page
 
 
+def active_index(page):
+    idx = page.locator(f"{CURRENT} .jp-Cell.jp-mod-active").first.get_attribute("data-windowed-list-index")
+    return int(idx) if idx is not None else None
+
+
+def go_to_cell(page, i, timeout=30.0):
+    """Make cell i the active cell with the arrow keys, checking where the keyboard got to (a
+    loaded machine can deliver key presses late)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        now = active_index(page)
+        if now == i:
+            return page.locator(f"{CURRENT} .jp-Cell.jp-mod-active")
+        if now is not None:
+            for _ in range(abs(i - now)):
+                page.keyboard.press("ArrowDown" if i > now else "ArrowUp")
+        page.wait_for_timeout(200)
+    raise AssertionError(f"the keyboard did not reach cell {i} (active: {active_index(page)})")
+
+
 def walk(page, n_cells):
     """Yield each of the n_cells cells of the open notebook, from the top, each made the active
     cell with the keyboard, as a learner scrolls. (JupyterLab renders only the cells near the view.)"""
     page.locator(f"{CURRENT} .jp-Cell").first.focus()          # keyboard focus in the notebook
-    page.keyboard.press("Escape")
-    for _ in range(n_cells):
-        page.keyboard.press("ArrowUp")
+    page.keyboard.press("Escape")                              # command mode
     for i in range(n_cells):
-        active = page.locator(f"{CURRENT} .jp-Cell.jp-mod-active[data-windowed-list-index='{i}']")
-        active.wait_for(timeout=10_000)
-        yield active
-        page.keyboard.press("ArrowDown")
+        yield go_to_cell(page, i)

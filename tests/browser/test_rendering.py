@@ -30,21 +30,17 @@ PROBLEMS = """(cell) => {
 }"""
 
 
-SETTLED = """(cell) => {
-  const md = cell.querySelector('.jp-RenderedMarkdown');
-  if (!md || md.innerHTML.length === 0) return false;                  // not rendered yet
-  if (/\\$\\$|\\\\(frac|begin)/.test(md.innerText)) return false;  // MathJax still typesetting
-  return true;
-}"""
-
-
-def settle(page, cell, timeout=10_000):
-    """Wait until markdown, equations and diagrams of a cell are rendered, or the time is up
-    (then whatever is still raw is reported as a problem)."""
-    try:
-        page.wait_for_function(SETTLED, arg=cell.element_handle(), timeout=timeout)
-    except Exception:  # playwright's TimeoutError: report what is on screen
-        pass
+def settle(page, cell, timeout=10.0):
+    """Wait until a markdown cell is rendered and its equations and diagrams stop changing (they
+    are typeset asynchronously), or the time is up; whatever is still raw is then reported."""
+    import time
+    deadline, last = time.time() + timeout, None
+    while time.time() < deadline:
+        html = cell.evaluate("c => (c.querySelector('.jp-RenderedMarkdown') || {}).innerHTML || ''")
+        if html and html == last:
+            return
+        last = html
+        page.wait_for_timeout(300)
 
 
 def rendering_problems(page, lab, relpath):
