@@ -16,7 +16,6 @@ BOTH_DX = (DX["rnn"], DX["lstm"])
 GRADIENT, GXI = "gradient saliency", "gradient x input saliency"
 ALL_OPT = tuple(k for kind in ("plain", "l2", "mask") for k in OPT[kind] if k)
 L2_OPT = OPT["l2"]
-HISTORIES = (OPT["plain"][1], OPT["l2"][1])
 ALL_FGSM = FGSM["plain"] + FGSM["edge"]
 
 
@@ -33,18 +32,6 @@ def upstream_gradient_at_every_step(x, model, dy):
     backward = rnn_backward if model["kind"] == "rnn" else lstm_backward
     return backward(da, caches)["dx"]
 
-
-@mistake("input_gradient", wrong=BOTH_DX,
-         hint="dy enters at the first step; the output reads the last hidden state, so it belongs in "
-              "da[:, :, -1] (index T_x - 1), not da[:, :, 0]")
-def upstream_gradient_at_first_step(x, model, dy):
-    _, caches = predict(x, model)
-    W = readout_weights(model)
-    n_x, m, T_x = x.shape
-    da = np.zeros((W.shape[1], m, T_x))
-    da[:, :, 0] = W.T @ dy
-    backward = rnn_backward if model["kind"] == "rnn" else lstm_backward
-    return backward(da, caches)["dx"]
 
 
 # ---- saliency ----------------------------------------------------------------------------
@@ -78,17 +65,6 @@ def gradient_x_input_time_reversed(x, model, method="gradient"):
         return np.abs(dx).sum(axis=0)
     return np.abs((x * dx[:, :, ::-1]).sum(axis=0))
 
-
-@mistake("saliency", wrong=(GRADIENT, GXI),
-         hint="the saliency is normalised; return the raw values (scale them only for a plot, "
-              "which imshow does anyway), so that sequences and methods can be compared")
-def saliency_normalised(x, model, method="gradient"):
-    dx = input_gradient(x, model, np.ones((1, x.shape[1])))
-    if method == "gradient":
-        s = np.abs(dx).sum(axis=0)
-    else:
-        s = np.abs((x * dx).sum(axis=0))
-    return s / s.max(axis=1, keepdims=True)
 
 
 # ---- optimize_input ----------------------------------------------------------------------
@@ -125,22 +101,6 @@ def l2_gradient_forgotten(x0, model, target, n_steps=100, lr=0.1, l2=0.0, mask=N
     return x, np.array(history)
 
 
-@mistake("optimize_input", wrong=L2_OPT,
-         hint="the penalty pulls x towards 0; it should keep x near its start: l2 * ||x - x0||^2, "
-              "with gradient 2 * l2 * (x - x0)")
-def l2_penalty_towards_zero(x0, model, target, n_steps=100, lr=0.1, l2=0.0, mask=None):
-    mask = np.ones_like(x0) if mask is None else mask
-    x = x0.copy()
-    history = []
-    for _ in range(n_steps):
-        y_hat = predict(x, model)[0]
-        history.append(np.sum((y_hat - target) ** 2) + l2 * np.sum(x ** 2))
-        dx = input_gradient(x, model, 2 * (y_hat - target)) + 2 * l2 * x
-        x = x - lr * mask * dx
-    y_hat = predict(x, model)[0]
-    history.append(np.sum((y_hat - target) ** 2) + l2 * np.sum(x ** 2))
-    return x, np.array(history)
-
 
 @mistake("optimize_input", wrong=ALL_OPT,
          hint="dJ/dy_hat of (y_hat - target)^2 is 2 * (y_hat - target); the factor 2 is missing")
@@ -173,20 +133,6 @@ def mask_ignored(x0, model, target, n_steps=100, lr=0.1, l2=0.0, mask=None):
     history.append(np.sum((y_hat - target) ** 2) + l2 * np.sum((x - x0) ** 2))
     return x, np.array(history)
 
-
-@mistake("optimize_input", wrong=HISTORIES,
-         hint="history misses J after the last step: record J before each of the n_steps steps "
-              "and once more at the end, n_steps + 1 values")
-def history_misses_final_value(x0, model, target, n_steps=100, lr=0.1, l2=0.0, mask=None):
-    mask = np.ones_like(x0) if mask is None else mask
-    x = x0.copy()
-    history = []
-    for _ in range(n_steps):
-        y_hat = predict(x, model)[0]
-        history.append(np.sum((y_hat - target) ** 2) + l2 * np.sum((x - x0) ** 2))
-        dx = input_gradient(x, model, 2 * (y_hat - target)) + 2 * l2 * (x - x0)
-        x = x - lr * mask * dx
-    return x, np.array(history)
 
 
 @mistake("optimize_input", wrong=ALL_OPT,
