@@ -170,11 +170,13 @@ def grade_saliency(fn, method):
           swap=dict(SWAP, input_gradient=ref.input_gradient))
 
 
-def _effect(fn, cases, outputs, describe_effect):
-    """A sentence on what the student's output does on the first case, for the failure message."""
+def _effect(fn, case, describe_effect):
+    """A sentence on what the student's output does on the first case, for the failure message
+    ("" when there is nothing to add)."""
     try:
         with quiet(), swapped(fn, dict(SWAP, input_gradient=ref.input_gradient)):
-            return " " + describe_effect(cases[0].args, fn(*copy.deepcopy(cases[0].args)))
+            sentence = describe_effect(case.args, fn(*copy.deepcopy(case.args)))
+        return " " + sentence if sentence else ""
     except Exception:   # the message already says what went wrong
         return ""
 
@@ -189,13 +191,15 @@ def grade_optimize_input(fn, kind):
         x0, model, target = args[:3]
         y = task.predict(np.asarray(out[0], dtype=float), model)[0]
         y_ref = task.predict(ref.optimize_input(*args)[0], model)[0]
+        if np.allclose(y, y_ref, rtol=0, atol=1e-6):
+            return ""        # the output is right; the message says what else is wrong
         return (f"On the first case your x gives y_hat = {np.round(y.ravel(), 3).tolist()} for the target "
                 f"{np.round(np.ravel(target), 3).tolist()}; the reference's gives {np.round(y_ref.ravel(), 3).tolist()}.")
     try:
         grade(fn, ref.optimize_input, cases, keys, name="optimize_input", outputs=OPT[kind],
               swap=dict(SWAP, input_gradient=ref.input_gradient))
     except AssertionError as e:
-        raise AssertionError(str(e) + _effect(fn, cases, OPT[kind], effect)) from None
+        raise AssertionError(str(e) + _effect(fn, cases[0], effect)) from None
 
 
 def grade_fgsm_perturbation(fn, kind):
@@ -212,4 +216,4 @@ def grade_fgsm_perturbation(fn, kind):
         grade(fn, ref.fgsm_perturbation, cases, FGSM[kind], name="fgsm_perturbation", outputs=FGSM[kind],
               swap=dict(SWAP, input_gradient=ref.input_gradient))
     except AssertionError as e:
-        raise AssertionError(str(e) + _effect(fn, cases, FGSM[kind], effect)) from None
+        raise AssertionError(str(e) + _effect(fn, cases[0], effect)) from None
