@@ -102,8 +102,8 @@ def optimize_cases(kind):
     l2, mask = {"plain": (0.0, None), "l2": (0.1, None), "mask": (0.0, values_only)}[kind]
     mask_r = None if mask is None else np.array([1.0, 0.0, 1.0]).reshape(3, 1, 1)
     return [Case(f"the trained LSTM, m=3, T_x=20, target=[1.5, 0.2, 1.0], l2={l2}",
-                 (x0, frozen_model(), np.array([[1.5, 0.2, 1.0]]), 40, 0.1, l2, mask)),
-            Case(f"random RNN, {_label(s)}, target=0.5, l2={l2}", (x_r, rnn, 0.5, 30, 0.05, l2, mask_r))]
+                 (x0, frozen_model(), np.array([[1.5, 0.2, 1.0]]), 25, 0.1, l2, mask)),
+            Case(f"random RNN, {_label(s)}, target=0.5, l2={l2}", (x_r, rnn, 0.5, 20, 0.05, l2, mask_r))]
 
 
 def fgsm_cases(kind):
@@ -113,9 +113,9 @@ def fgsm_cases(kind):
     x_r = np.random.default_rng(SEED + 40).standard_normal((3, 3, 6))
     rnn = random_model("rnn", s, SEED + 41)
     if kind == "plain":
-        return [Case("the trained LSTM, m=4, T_x=20, shift=0.3", (x, frozen_model(), 0.3, 0.005, 0.5)),
+        return [Case("the trained LSTM, m=4, T_x=20, shift=0.3", (x, frozen_model(), 0.3, 0.01, 0.5)),
                 Case(f"random RNN, {_label(s)}, shift=0.2", (x_r, rnn, 0.2, 0.01, 1.0))]
-    return [Case("the trained LSTM, m=4, T_x=20, shift=-0.25", (x, frozen_model(), -0.25, 0.005, 0.5)),
+    return [Case("the trained LSTM, m=4, T_x=20, shift=-0.25", (x, frozen_model(), -0.25, 0.01, 0.5)),
             Case(f"random RNN, {_label(s)}, shift=-0.2", (x_r, rnn, -0.2, 0.01, 1.0)),
             Case("the trained LSTM, m=4, T_x=20, shift=1.5 (out of reach for some sequences)",
                  (x, frozen_model(), 1.5, 0.02, 0.2))]
