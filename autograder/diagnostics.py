@@ -11,13 +11,30 @@ from .student.bptt_utils import relative_error
 TOLERANCE = 1e-6
 
 
+def same_non_finite(got, expected):
+    """True when got has inf and NaN exactly where expected has them (both float arrays, one shape)."""
+    finite = np.isfinite(expected)
+    return np.array_equal(np.isfinite(got), finite) and \
+        np.array_equal(got[~finite], expected[~finite], equal_nan=True)
+
+
+def finite_parts(got, expected):
+    """got and expected with their (equal) non-finite entries set to 0, so that they compare."""
+    finite = np.isfinite(expected)
+    return np.where(finite, got, 0.0), np.where(finite, expected, 0.0)
+
+
 def is_close(got, expected, tol=TOLERANCE):
-    """True when got has expected's shape and agrees to relative error tol."""
+    """True when got has expected's shape and agrees to relative error tol. An inf or NaN in
+    expected must be matched by the same value in got."""
     try:
         got = np.asarray(got, dtype=float)
     except (TypeError, ValueError):
         return False
-    return got.shape == np.shape(expected) and relative_error(got, expected) < tol
+    expected = np.asarray(expected, dtype=float)
+    if got.shape != expected.shape or not same_non_finite(got, expected):
+        return False
+    return relative_error(*finite_parts(got, expected)) < tol
 
 
 def wrong_steps(got, expected, tol=TOLERANCE):
@@ -45,10 +62,14 @@ def describe(name, got, expected, sequence=False, tol=TOLERANCE):
         got = np.asarray(got, dtype=float)
     except (TypeError, ValueError):
         return f"{name} is not an array of numbers (got {type(got).__name__})"
+    expected = np.asarray(expected, dtype=float)
     if got.shape != expected.shape:
         return f"{name} has shape {got.shape}, expected {expected.shape}"
-    if not np.all(np.isfinite(got)):
-        return f"{name} contains NaN or inf"
+    if not same_non_finite(got, expected):
+        if np.all(np.isfinite(expected)):
+            return f"{name} contains NaN or inf"
+        return f"{name} is wrong: it has inf or NaN in other places than expected"
+    got, expected = finite_parts(got, expected)
     err = relative_error(got, expected)
     if err < tol:
         return None

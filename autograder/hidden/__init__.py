@@ -70,7 +70,10 @@ def same(a, b):
 
 
 def as_outputs(result, names, fn_name):
-    """The named outputs of a result: a dict as is, a tuple by position (None skips one)."""
+    """The named outputs of a result: a dict as is, a tuple by position (None skips one), or,
+    when names is a single string, the one value that the function returns."""
+    if isinstance(names, str):
+        return {names: result}
     if isinstance(names, dict) or names is None:
         if not isinstance(result, dict):
             raise TypeError(f"{fn_name} must return a dict; it returned {type(result).__name__}")
@@ -111,7 +114,8 @@ def grade(fn, reference, cases, keys, *, name, outputs=None, sequence=False, swa
     - cases: list of Case
     - keys: the outputs this graded cell checks, e.g. ("dxt",) or ("dWax", "dWaa", "dba")
     - name: the API name of the function, for messages and for the mistake catalogue
-    - outputs: None for functions returning a dict; for tuples, the name of each position
+    - outputs: None for functions returning a dict; for tuples, the name of each position;
+      a string for functions returning one array
     - sequence: outputs have time on their last axis; messages then name the wrong steps
     - swap: names to replace in fn's globals while it runs, e.g. {"rnn_cell_backward": ref}
     """
@@ -146,6 +150,8 @@ def _known_mistake(name, cases, outputs, student_outs, keys, every):
     """
     first = None
     for m in mistakes.catalogue(name):
+        if not set(m.wrong) & set(keys):      # right on these outputs: it cannot explain this failure
+            continue
         mistake_outs = [_run(m.impl, c.args, outputs, name)[0] for c in cases]
         pairs = list(zip(student_outs, mistake_outs))
         if all(_matches(s, o, keys) for s, o in pairs):

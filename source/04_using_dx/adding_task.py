@@ -1,0 +1,1 @@
+../../autograder/reference/adding_task.py

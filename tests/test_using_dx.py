@@ -1,0 +1,174 @@
+"""Assignment 04's reference code, its task and its committed model keep their promises.
+
+- input_gradient (and the training gradients of adding_task) agree with central differences;
+- the committed model is what its stored recipe makes, and it has learned the task;
+- on that model, saliency concentrates on the marked steps, optimize_input reaches its target,
+  and fgsm_perturbation shifts predictions by the amount asked with the smallest grid step;
+- the release's adding_task.py runs on its own, next to the notebook, with the shipped modules.
+"""
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from autograder import mistakes
+from autograder.course import RELEASE, SOURCE
+from autograder.hidden import using_dx as hidden
+from autograder.reference import adding_task as task
+from autograder.reference import using_dx as ref
+from autograder.student.bptt_utils import gradient_difference, lstm_parameters, numerical_gradient, rnn_parameters
+
+SHAPES = [dict(n_x=2, n_a=5, n_y=1, m=4, T_x=6),
+          dict(n_x=3, n_a=3, n_y=2, m=3, T_x=5),    # square, two outputs
+          dict(n_x=2, n_a=4, n_y=1, m=1, T_x=4),    # one sequence
+          dict(n_x=4, n_a=3, n_y=1, m=5, T_x=1)]    # one step
+
+
+@pytest.fixture(scope="module")
+def model():
+    return task.load_model(hidden.MODEL_FILE)[0]
+
+
+@pytest.fixture(scope="module")
+def batch():
+    return task.adding_problem(200, 20, seed=1)
+
+
+def random_model(kind, s, seed):
+    make = rnn_parameters if kind == "rnn" else lstm_parameters
+    return {"kind": kind, "parameters": make(s["n_x"], s["n_a"], s["n_y"], seed=seed)}
+
+
+@pytest.mark.parametrize("kind", ["rnn", "lstm"])
+@pytest.mark.parametrize("s", SHAPES, ids=str)
+def test_input_gradient_matches_numerical_gradients(kind, s):
+    rng = np.random.default_rng(3)
+    mdl = random_model(kind, s, seed=4)
+    x = rng.standard_normal((s["n_x"], s["m"], s["T_x"]))
+    dy = rng.standard_normal((s["n_y"], s["m"]))
+    dx = ref.input_gradient(x, mdl, dy)
+    J = lambda: np.sum(dy * task.predict(x, mdl)[0])
+    assert dx.shape == x.shape
+    assert gradient_difference(dx, numerical_gradient(J, x)) < 1e-7
+
+
+@pytest.mark.parametrize("kind", ["rnn", "lstm"])
+def test_training_gradients_match_numerical_gradients(kind):
+    mdl = task.init_model(kind, n_a=5, seed=1)
+    for v in mdl["parameters"].values():        # move away from the zero biases of the initialisation
+        v += 0.1 * np.random.default_rng(2).standard_normal(v.shape)
+    x, y = task.adding_problem(3, 6, seed=2)
+    _, grads = task.loss_and_gradients(x, y, mdl)
+    for name, p in mdl["parameters"].items():
+        num = numerical_gradient(lambda: task.mse(task.predict(x, mdl)[0], y), p)
+        assert gradient_difference(grads[name], num) < 1e-7, name
+
+
+def test_adding_problem_is_what_it_says():
+    x, y = task.adding_problem(500, 11, seed=3)
+    assert x.shape == (2, 500, 11) and y.shape == (1, 500)
+    assert np.all((x[0] >= 0) & (x[0] <= 1))
+    assert np.all(x[1].sum(axis=1) == 2)
+    assert np.all(x[1, :, :5].sum(axis=1) == 1) and np.all(x[1, :, 5:].sum(axis=1) == 1)
+    assert np.allclose(y[0], (x[0] * x[1]).sum(axis=1))
+    assert abs(np.var(y) - task.BASELINE_MSE) < 0.03
+
+
+def test_committed_model_is_what_its_recipe_makes(model):
+    stored, notes = task.load_model(hidden.MODEL_FILE)
+    fresh = task.init_model(stored["kind"], n_a=notes["n_a"], seed=notes["init_seed"])
+    task.train(fresh, notes["T_x"], n_iter=notes["n_iter"], m=notes["m"], lr=notes["lr"],
+               clip=notes["clip"], seed=notes["train_seed"])
+    for k, v in stored["parameters"].items():
+        assert np.allclose(fresh["parameters"][k], v, rtol=0, atol=1e-8), k
+    assert task.evaluate(model, notes["T_x"]) == pytest.approx(notes["test_mse"], rel=1e-6)
+    assert notes["test_mse"] < 0.01 * task.BASELINE_MSE       # it has learned the task
+
+
+def share_on_marked(s, x):
+    return ((s * x[1]).sum(axis=1) / s.sum(axis=1)).mean()
+
+
+def test_saliency_concentrates_on_the_marked_steps(model, batch):
+    x, _ = batch
+    uniform = 2 / x.shape[2]
+    assert share_on_marked(ref.saliency(x, model, "gradient_x_input"), x) > 0.9
+    assert share_on_marked(ref.saliency(x, model, "gradient"), x) > 4 * uniform
+    dx = ref.input_gradient(x, model, np.ones((1, x.shape[1])))
+    assert share_on_marked(np.abs(dx[0]), x) > 0.9            # the value feature alone
+    assert np.mean(np.abs(dx[0][x[1] == 1] - 1)) < 0.1        # d y_hat / d marked value is about 1
+    # the sanity check of Adebayo et al.: an untrained model's map is not the trained one's
+    untrained = task.init_model("lstm", n_a=16, seed=0)
+    assert share_on_marked(ref.saliency(x, untrained, "gradient_x_input"), x) < 0.35
+    assert share_on_marked(ref.saliency(x, untrained, "gradient"), x) < 1.5 * uniform
+
+
+def test_optimize_input_reaches_the_target_and_respects_penalty_and_mask(model, batch):
+    x0 = batch[0][:, :3].copy()
+    before = x0.copy()
+    values_only = np.array([1.0, 0.0]).reshape(2, 1, 1)
+    target = np.array([[1.5, 0.3, 1.2]])
+    x, history = ref.optimize_input(x0, model, target, 60, 0.1, 0.0, values_only)
+    assert np.array_equal(x0, before)
+    assert np.max(np.abs(task.predict(x, model)[0] - target)) < 1e-3
+    assert np.array_equal(x[1], x0[1])                        # markers frozen by the mask
+    assert history.shape == (61,) and history[-1] < 1e-6 < history[0]
+    assert history[-1] == pytest.approx(ref.objective(x, x0, model, target, 0.0))
+    x_l2, _ = ref.optimize_input(x0, model, target, 60, 0.1, 1.0, values_only)
+    miss = np.abs(task.predict(x_l2, model)[0] - target)
+    assert np.all(miss > 0.01) and np.linalg.norm(x_l2 - x0) < np.linalg.norm(x - x0)
+
+
+@pytest.mark.parametrize("shift", [0.3, -0.25])
+def test_fgsm_shifts_by_the_amount_asked_with_the_smallest_step(model, batch, shift):
+    x = batch[0][:, :10]
+    step = 0.005
+    x_adv, eps = ref.fgsm_perturbation(x, model, shift, step, 0.5)
+    assert np.all(np.isfinite(eps))
+    y0 = task.predict(x, model)[0][0]
+    moved = np.sign(shift) * (task.predict(x_adv, model)[0][0] - y0)
+    assert np.all(moved >= abs(shift))
+    d = np.sign(shift) * np.sign(ref.input_gradient(x, model, np.ones((1, 10))))
+    smaller = np.sign(shift) * (task.predict(x + (eps - step)[None, :, None] * d, model)[0][0] - y0)
+    assert np.all(smaller < abs(shift))                       # one step less is not enough
+    assert np.allclose(np.abs(x_adv - x).max(axis=(0, 2)), eps)
+    assert np.all(eps < 0.1)                                  # small steps move the prediction far
+
+
+def test_fgsm_out_of_reach_gives_inf_and_leaves_x(model, batch):
+    x = batch[0][:, :4]
+    x_adv, eps = ref.fgsm_perturbation(x, model, 5.0, 0.05, 0.2)
+    assert np.all(np.isinf(eps)) and np.array_equal(x_adv, x)
+
+
+def test_hidden_tests_self_check():
+    assert hidden.check_reference()
+
+
+def test_catalogue_covers_every_function():
+    per_function = {}
+    for m in mistakes.catalogue():
+        per_function[m.function] = per_function.get(m.function, 0) + 1
+    counts = [per_function.get(f, 0) for f in ("input_gradient", "saliency", "optimize_input", "fgsm_perturbation")]
+    assert min(counts) >= 1 and sum(counts) >= 5, counts
+
+
+@pytest.mark.parametrize("shipped, reference", [("rnn_utils.py", "rnn.py"), ("lstm_utils.py", "lstm.py"),
+                                                ("adding_task.py", "adding_task.py")])
+def test_release_ships_the_reference_modules(shipped, reference):
+    source = SOURCE / "04_using_dx" / shipped
+    assert source.is_symlink() and source.resolve() == (SOURCE.parent / "autograder" / "reference" / reference).resolve()
+    assert (RELEASE / "04_using_dx" / shipped).read_bytes() == source.read_bytes()
+
+
+def test_release_modules_work_on_their_own(tmp_path):
+    """adding_task.py imports rnn_utils and lstm_utils when it is not inside the package."""
+    for f in ("adding_task.py", "rnn_utils.py", "lstm_utils.py", "adding_model.npz"):
+        shutil.copyfile(RELEASE / "04_using_dx" / f, tmp_path / f)
+    code = ("import adding_task as t; m = t.load_model('adding_model.npz')[0]; "
+            "print(t.evaluate(m, 20) < 0.01, 'autograder' in __import__('sys').modules)")
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "False"]
