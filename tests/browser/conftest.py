@@ -28,6 +28,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 
 
 def pytest_collection_modifyitems(config, items):
+    for item in items:       # with pytest-xdist --dist loadgroup: one worker, one JupyterLab, one Chromium
+        if "browser" in item.nodeid:
+            item.add_marker(pytest.mark.xdist_group("browser"))
     if CHROMIUM and _playwright():
         return
     if os.environ.get("BPTT_REQUIRE_BROWSER"):
@@ -139,23 +142,38 @@ def open_notebook(page, lab, relpath):
     return page
 
 
+RENDERED = """(cell) => {
+  const body = cell.querySelector('.jp-MarkdownCell .jp-RenderedMarkdown, .jp-CodeCell .cm-content, .jp-RawCell .cm-content');
+  return !!body && (body.textContent.length > 0 || body.innerHTML.length > 0);
+}"""
+
+
 def active_index(page):
     idx = page.locator(f"{CURRENT} .jp-Cell.jp-mod-active").first.get_attribute("data-windowed-list-index")
     return int(idx) if idx is not None else None
 
 
-def go_to_cell(page, i, timeout=30.0):
+def go_to_cell(page, i, timeout=60.0):
     """Make cell i the active cell with the arrow keys, checking where the keyboard got to (a
-    loaded machine can deliver key presses late)."""
+    loaded machine can deliver key presses late, and JupyterLab can take the focus away while it
+    loads). Returns a locator of that cell, once JupyterLab has rendered its content."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         now = active_index(page)
         if now == i:
-            return page.locator(f"{CURRENT} .jp-Cell.jp-mod-active")
+            cell = page.locator(f"{CURRENT} .jp-Cell[data-windowed-list-index='{i}']")
+            try:
+                page.wait_for_function(RENDERED, arg=cell.element_handle(), timeout=60_000)
+            except Exception as e:   # say what the cell looked like
+                raise AssertionError(f"cell {i} not rendered within 60 s: {cell.evaluate('c => c.outerHTML')[:400]}") from e
+            return cell
         if now is not None:
             for _ in range(abs(i - now)):
                 page.keyboard.press("ArrowDown" if i > now else "ArrowUp")
-        page.wait_for_timeout(200)
+        page.wait_for_timeout(300)
+        if active_index(page) == now:             # no effect: give the notebook the focus back
+            page.locator(f"{CURRENT} .jp-Cell.jp-mod-active").first.focus()
+            page.keyboard.press("Escape")
     raise AssertionError(f"the keyboard did not reach cell {i} (active: {active_index(page)})")
 
 

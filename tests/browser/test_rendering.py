@@ -30,17 +30,18 @@ PROBLEMS = """(cell) => {
 }"""
 
 
-def settle(page, cell, timeout=10.0):
+def settle(page, cell, timeout=30.0):
     """Wait until a markdown cell is rendered and its equations and diagrams stop changing (they
-    are typeset asynchronously), or the time is up; whatever is still raw is then reported."""
+    are typeset asynchronously). False if that takes longer than timeout."""
     import time
     deadline, last = time.time() + timeout, None
     while time.time() < deadline:
         html = cell.evaluate("c => (c.querySelector('.jp-RenderedMarkdown') || {}).innerHTML || ''")
         if html and html == last:
-            return
+            return True
         last = html
         page.wait_for_timeout(300)
+    return False
 
 
 def rendering_problems(page, lab, relpath):
@@ -49,8 +50,8 @@ def rendering_problems(page, lab, relpath):
     n_cells = len(json.loads((lab.work / relpath).read_text())["cells"])
     problems, typeset = [], 0
     for i, cell in enumerate(walk(page, n_cells)):
-        if "jp-MarkdownCell" in (cell.get_attribute("class") or ""):
-            settle(page, cell)
+        if "jp-MarkdownCell" in (cell.get_attribute("class") or "") and not settle(page, cell):
+            problems.append(f"cell {i}: markdown not rendered within 30 s")
         problems += [f"cell {i}: {p}" for p in cell.evaluate(PROBLEMS)]
         typeset += cell.locator("mjx-container").count()
     return problems, typeset
@@ -73,7 +74,7 @@ def test_the_render_check_sees_broken_notebooks(page, learner_lab):
         "nbformat": 4, "nbformat_minor": 5}
     (learner_lab.work / "broken.ipynb").write_text(json.dumps(broken))
     problems, _ = rendering_problems(page, learner_lab, "broken.ipynb")
-    text = " | ".join(problems)
+    text = " | ".join(problems) + " || page: " + page.locator(f"{CURRENT} .jp-Notebook").inner_text()[:300]
     assert "LaTeX error" in text or "raw LaTeX" in text, text
     assert "broken image" in text, text
     assert "mermaid" in text, text
