@@ -58,7 +58,12 @@ def swapped(fn, replacements):
 
 
 def same(a, b):
-    """Deep equality of nested tuples, lists, dicts and arrays (to detect mutated inputs)."""
+    """Deep equality of nested tuples, lists, dicts and arrays (to detect mutated inputs).
+
+    A random Generator is meant to advance when a function draws from it, so any two are alike.
+    """
+    if isinstance(a, np.random.Generator):
+        return isinstance(b, np.random.Generator)
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape \
             and np.array_equal(a, b, equal_nan=True)
@@ -70,7 +75,10 @@ def same(a, b):
 
 
 def as_outputs(result, names, fn_name):
-    """The named outputs of a result: a dict as is, a tuple by position (None skips one)."""
+    """The named outputs of a result: a dict as is, a tuple by position (None skips one), or
+    what the function names(result) makes of it (it raises TypeError for a malformed result)."""
+    if callable(names):
+        return names(result)
     if isinstance(names, dict) or names is None:
         if not isinstance(result, dict):
             raise TypeError(f"{fn_name} must return a dict; it returned {type(result).__name__}")
@@ -111,7 +119,8 @@ def grade(fn, reference, cases, keys, *, name, outputs=None, sequence=False, swa
     - cases: list of Case
     - keys: the outputs this graded cell checks, e.g. ("dxt",) or ("dWax", "dWaa", "dba")
     - name: the API name of the function, for messages and for the mistake catalogue
-    - outputs: None for functions returning a dict; for tuples, the name of each position
+    - outputs: None for functions returning a dict; for tuples, the name of each position;
+      or a function that turns a result into a dict of named outputs
     - sequence: outputs have time on their last axis; messages then name the wrong steps
     - swap: names to replace in fn's globals while it runs, e.g. {"rnn_cell_backward": ref}
     """
