@@ -8,6 +8,7 @@ layers, m = 1 and T_x = 1; every batch of characters repeats some of them. Seeds
 the visible tests'. A function that calls other graded functions runs with their reference
 versions swapped in, so that one bug costs points once.
 """
+import copy
 import functools
 
 import numpy as np
@@ -15,7 +16,7 @@ import numpy as np
 from ..reference import deep_rnn as ref
 from ..reference import rnn as ref_rnn
 from ..student.bptt_utils import gradient_difference, numerical_gradient, stacked_rnn_parameters
-from . import Case, grade
+from . import Case, _run, grade
 
 ASSIGNMENT = "03_deep_rnn_why_dx"
 SEED = 104729
@@ -36,7 +37,7 @@ RNN_PARAMS = _layered("dWax", "dWaa", "dba")
 CLIP_KEYS = ("dW", "db", "dV")
 
 # grade_id of each graded cell -> (the function it grades, the outputs it checks). Outputs
-# numbered by layer exist up to the case's number of layers L.
+# numbered by layer exist up to the case's number of layers L; grade checks those that exist.
 GRADED_CELLS = {
     "softmax_loss_forward": ("softmax_loss_forward", ("loss", "y_hat")),
     "softmax_loss_backward_dy": ("softmax_loss_backward", ("dy",)),
@@ -83,15 +84,6 @@ def _inputs(s, i):
                 x=rng.standard_normal((s["n_e"],) + shape),
                 a0=rng.standard_normal((s["L"], s["n_a"], s["m"])),
                 da=rng.standard_normal((s["n_a"],) + shape))
-
-
-def _by_layers(cases_and_L, keys):
-    """Group cases by their number of layers, with the keys that exist for that many layers."""
-    groups = {}
-    for case, L in cases_and_L:
-        groups.setdefault(L, []).append(case)
-    present = lambda k, L: not k[-1].isdigit() or int(k[-1]) <= L
-    return [(cases, tuple(k for k in keys if present(k, L))) for L, cases in sorted(groups.items())]
 
 
 # ---- the references check themselves against central differences -------------------------
@@ -171,25 +163,24 @@ def _stacked_cases(backward):
         x = d["x"]
         if backward:
             caches = ref.stacked_rnn_forward(x, d["a0"], d["p"])[1]
-            out.append((Case(label, (d["da"], caches)), s["L"]))
+            out.append(Case(label, (d["da"], caches)))
         else:
-            out.append((Case(label, (x, d["a0"], d["p"])), s["L"]))
+            out.append(Case(label, (x, d["a0"], d["p"])))
     return out
 
 
 def grade_stacked_rnn_forward(fn):
-    grade(fn, ref.stacked_rnn_forward, [c for c, _ in _stacked_cases(False)],
+    grade(fn, ref.stacked_rnn_forward, _stacked_cases(False),
           GRADED_CELLS["stacked_rnn_forward"][1], name="stacked_rnn_forward", outputs=("a", None),
           swap={"rnn_forward": ref_rnn.rnn_forward})
 
 
 def grade_stacked_rnn_backward(fn, part):
-    """part: 'dx', 'da0' or 'params'. Graded per number of layers; rnn_backward is the reference."""
+    """part: 'dx', 'da0' or 'params'. The student's function runs with the reference rnn_backward."""
     check_reference()
-    for cases, keys in _by_layers(_stacked_cases(True), GRADED_CELLS["stacked_rnn_backward_" + part][1]):
-        grade(fn, ref.stacked_rnn_backward, cases, keys, name="stacked_rnn_backward",
-              sequence=part == "dx",        # da0 is (L, n_a, m): its last axis is not time
-              swap={"rnn_backward": ref_rnn.rnn_backward})
+    grade(fn, ref.stacked_rnn_backward, _stacked_cases(True), GRADED_CELLS["stacked_rnn_backward_" + part][1],
+          name="stacked_rnn_backward", sequence=part == "dx",   # da0 is (L, n_a, m): its last axis is not time
+          swap={"rnn_backward": ref_rnn.rnn_backward})
 
 
 # ---- the whole model ---------------------------------------------------------------------
@@ -205,7 +196,7 @@ def _model_cases():
     out = []
     for i, s in enumerate(SHAPES):
         d = _inputs(s, i)
-        out.append((Case(_label(s, "V", "n_e", "n_a", "L", "m", "T_x"), (d["X"], d["Y"], d["p"])), s["L"]))
+        out.append(Case(_label(s, "V", "n_e", "n_a", "L", "m", "T_x"), (d["X"], d["Y"], d["p"])))
     return out
 
 
@@ -213,10 +204,8 @@ def grade_model_loss_and_gradients(fn, part):
     """part: 'loss', 'dWe', 'rnn_params' or 'output_params'. The functions it calls (embedding,
     stacked RNN, output layer) are the reference ones, so only their assembly is graded."""
     check_reference()
-    grade_id = "model_" + part
-    for cases, keys in _by_layers(_model_cases(), GRADED_CELLS[grade_id][1]):
-        grade(fn, ref.model_loss_and_gradients, cases, keys, name="model_loss_and_gradients",
-              outputs=_loss_and_gradients, swap=PARTS)
+    grade(fn, ref.model_loss_and_gradients, _model_cases(), GRADED_CELLS["model_" + part][1],
+          name="model_loss_and_gradients", outputs=_loss_and_gradients, swap=PARTS)
 
 
 # ---- clipping ----------------------------------------------------------------------------
@@ -263,7 +252,24 @@ def _sample_cases():
     return cases
 
 
+def _first_difference(fn, cases):
+    """'sample drew [...] where the reference drew [...]' for the first case where they differ."""
+    for case in cases:
+        expected = _indices_list(ref.sample(*copy.deepcopy(case.args)))["indices"]
+        out, error = _run(fn, case.args, _indices_list, "sample", PARTS)
+        got = None if out is None else out["indices"]
+        if error is None and got is not None and not np.array_equal(got, expected):
+            n = min(len(got), len(expected))
+            k = next((i for i in range(n) if got[i] != expected[i]), n)
+            return (f"sample drew {got.tolist()} where the reference drew {expected.tolist()}, "
+                    f"from draw {k} on ({case.label}).")
+    return ""
+
+
 def grade_sample(fn):
     """Draw for draw against the reference, from copies of the same Generator."""
-    grade(fn, ref.sample, _sample_cases(), GRADED_CELLS["sample"][1], name="sample", outputs=_indices_list,
-          swap=PARTS)
+    cases = _sample_cases()
+    try:
+        grade(fn, ref.sample, cases, GRADED_CELLS["sample"][1], name="sample", outputs=_indices_list, swap=PARTS)
+    except AssertionError as e:
+        raise AssertionError(f"{_first_difference(fn, cases)} {e}".strip()) from None
