@@ -25,6 +25,17 @@ def lstm_parameters(n_x, n_a, n_y, seed=0, scale=0.5):
     return {k: scale * rng.standard_normal(s) for k, s in shapes.items()}
 
 
+def stacked_rnn_parameters(V, n_e, n_a, L, seed=0, scale=0.5):
+    """Random parameters of assignment 03's language model: We (n_e, V); for l = 1..L,
+    Wax{l} (n_a, n_e for l = 1, else n_a), Waa{l} (n_a, n_a), ba{l} (n_a, 1); Wya (V, n_a), by (V, 1)."""
+    rng = np.random.default_rng(seed)
+    shapes = {"We": (n_e, V)}
+    for l in range(1, L + 1):
+        shapes.update({f"Wax{l}": (n_a, n_e if l == 1 else n_a), f"Waa{l}": (n_a, n_a), f"ba{l}": (n_a, 1)})
+    shapes.update(Wya=(V, n_a), by=(V, 1))
+    return {k: scale * rng.standard_normal(s) for k, s in shapes.items()}
+
+
 def relative_error(a, b):
     """Largest elementwise |a - b| / (|a| + |b|), with tiny denominators clamped to 1e-8."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)

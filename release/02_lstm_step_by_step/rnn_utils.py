@@ -9,6 +9,9 @@ The cell computes
     a_next = tanh(Wax @ xt + Waa @ a_prev + ba)
     yt     = softmax(Wya @ a_next + by)
 
+A hidden layer of a stacked RNN makes no prediction of its own: given parameters without Wya
+and by, the functions return None for yt_pred and y_pred (assignment 03 stacks such layers).
+
 This file is plain numpy with no imports from the course package, so that later assignments
 can ship it to students as "the solutions to assignment 01".
 """
@@ -27,17 +30,17 @@ def rnn_cell_forward(xt, a_prev, parameters):
     Inputs:
     - xt: input at this step, (n_x, m)
     - a_prev: hidden state from the previous step, (n_a, m)
-    - parameters: dict with Wax (n_a, n_x), Waa (n_a, n_a), Wya (n_y, n_a), ba (n_a, 1), by (n_y, 1)
+    - parameters: dict with Wax (n_a, n_x), Waa (n_a, n_a), Wya (n_y, n_a), ba (n_a, 1), by (n_y, 1);
+      without Wya and by, the cell is a hidden layer and makes no prediction
 
     Returns:
     - a_next: next hidden state, (n_a, m)
-    - yt_pred: prediction at this step, (n_y, m)
+    - yt_pred: prediction at this step, (n_y, m), or None without Wya
     - cache: (a_next, a_prev, xt, parameters), for rnn_cell_backward
     """
-    Wax, Waa, Wya = parameters["Wax"], parameters["Waa"], parameters["Wya"]
-    ba, by = parameters["ba"], parameters["by"]
+    Wax, Waa, ba = parameters["Wax"], parameters["Waa"], parameters["ba"]
     a_next = np.tanh(Wax @ xt + Waa @ a_prev + ba)
-    yt_pred = softmax(Wya @ a_next + by)
+    yt_pred = softmax(parameters["Wya"] @ a_next + parameters["by"]) if "Wya" in parameters else None
     cache = (a_next, a_prev, xt, parameters)
     return a_next, yt_pred, cache
 
@@ -52,18 +55,20 @@ def rnn_forward(x, a0, parameters):
 
     Returns:
     - a: hidden states at every step, (n_a, m, T_x)
-    - y_pred: predictions at every step, (n_y, m, T_x)
+    - y_pred: predictions at every step, (n_y, m, T_x), or None without Wya
     - caches: (list of the T_x cell caches, x), for rnn_backward
     """
     n_x, m, T_x = x.shape
-    n_a, n_y = parameters["Waa"].shape[0], parameters["Wya"].shape[0]
+    n_a = parameters["Waa"].shape[0]
     a = np.zeros((n_a, m, T_x))
-    y_pred = np.zeros((n_y, m, T_x))
+    y_pred = np.zeros((parameters["Wya"].shape[0], m, T_x)) if "Wya" in parameters else None
     cell_caches = []
     a_next = a0
     for t in range(T_x):
-        a_next, y_pred[:, :, t], cache = rnn_cell_forward(x[:, :, t], a_next, parameters)
+        a_next, yt_pred, cache = rnn_cell_forward(x[:, :, t], a_next, parameters)
         a[:, :, t] = a_next
+        if y_pred is not None:
+            y_pred[:, :, t] = yt_pred
         cell_caches.append(cache)
     return a, y_pred, (cell_caches, x)
 

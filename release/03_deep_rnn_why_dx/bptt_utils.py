@@ -139,12 +139,16 @@ def check_my_work(notebook):
         print(lines[-1] if lines else "The notebook could not be graded.")
         return
     result = json.loads(done.stdout)
+    cell = "<td style='text-align:left; vertical-align:top{}'>{}</td>"
     rows = "".join(
-        f"<tr><td><code>{t['grade_id']}</code></td><td>{t['score']:g} / {t['max_score']:g}</td>"
-        f"<td style='color:{'green' if t['passed'] else '#c00'}'>{'pass' if t['passed'] else 'FAIL'}</td>"
-        f"<td style='text-align:left'>{html.escape(t['message'])}</td></tr>" for t in result["tests"])
-    table = (f"<table><tr><th>graded cell</th><th>points</th><th>result</th><th>message</th></tr>{rows}"
-             f"<tr><th>total</th><th>{result['score']:g} / {result['max_score']:g}</th><th></th><th></th></tr></table>")
+        "<tr>" + cell.format("", f"<code>{t['grade_id']}</code>")
+        + cell.format("; white-space:nowrap", f"{t['score']:g} / {t['max_score']:g}")
+        + cell.format(f"; color:{'green' if t['passed'] else '#c00'}", "pass" if t["passed"] else "FAIL")
+        + cell.format("", html.escape(t["message"])) + "</tr>" for t in result["tests"])
+    head = "".join(f"<th style='text-align:left'>{h}</th>" for h in ("graded cell", "points", "result", "message"))
+    total = f"<tr><th style='text-align:left'>total</th><th style='text-align:left; white-space:nowrap'>" \
+            f"{result['score']:g} / {result['max_score']:g}</th><th></th><th></th></tr>"
+    table = f"<table class='bptt-check'><tr>{head}</tr>{rows}{total}</table>"
     try:
         from IPython.display import HTML, display
         display(HTML(table))

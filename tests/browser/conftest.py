@@ -142,7 +142,9 @@ def open_notebook(page, lab, relpath):
     return page
 
 
-RENDERED = """(cell) => {
+RENDERED = """(selector) => {
+  const cell = document.querySelector(selector);      // looked up afresh: JupyterLab re-creates cells
+  if (!cell) return false;
   const body = cell.querySelector('.jp-MarkdownCell .jp-RenderedMarkdown, .jp-CodeCell .cm-content, .jp-RawCell .cm-content');
   return !!body && (body.textContent.length > 0 || body.innerHTML.length > 0);
 }"""
@@ -161,11 +163,14 @@ def go_to_cell(page, i, timeout=60.0):
     while time.time() < deadline:
         now = active_index(page)
         if now == i:
-            cell = page.locator(f"{CURRENT} .jp-Cell[data-windowed-list-index='{i}']")
+            selector = f"{CURRENT} .jp-Cell[data-windowed-list-index='{i}']"
+            cell = page.locator(selector)
             try:
-                page.wait_for_function(RENDERED, arg=cell.element_handle(), timeout=60_000)
+                page.wait_for_function(RENDERED, arg=selector, timeout=60_000)
             except Exception as e:   # say what the cell looked like
-                raise AssertionError(f"cell {i} not rendered within 60 s: {cell.evaluate('c => c.outerHTML')[:400]}") from e
+                html = cell.evaluate("c => c.outerHTML")
+                (SCREENSHOTS / f"unrendered-cell-{i}.html").write_text(html)
+                raise AssertionError(f"cell {i} not rendered within 60 s: {page.url} {html[:200]}") from e
             return cell
         if now is not None:
             for _ in range(abs(i - now)):

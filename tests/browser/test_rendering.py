@@ -22,7 +22,7 @@ PROBLEMS = """(cell) => {
   });
   const md = cell.querySelector('.jp-RenderedMarkdown');
   if (md) {
-    const text = md.innerText;
+    const text = md.textContent;
     const raw = text.match(/\\$\\$|\\\\(frac|begin|mathcal|langle|partial|sum)\\b/);
     if (raw) problems.push('raw LaTeX shown: ' + raw[0]);
   }
