@@ -18,13 +18,14 @@ def course_config(root, config_file=None):
     """The nbgrader configuration of the course directory `root`.
 
     It is root's nbgrader_config.py if there is one, else the course's, with the gradebook of
-    root (waiting for a lock rather than failing), the autograder's Execute, and feedback that
-    shows no hidden test.
+    root (waiting for a lock rather than failing), the autograder's preprocessors (execute.py,
+    preprocessors.py), and feedback that shows no hidden test (feedback.py).
     """
     from traitlets.config.loader import PyFileConfigLoader
 
     from .execute import autograde_preprocessors
     from .feedback import feedback_preprocessors
+    from .preprocessors import sanitize_preprocessors
     root = Path(root)
     if config_file is None:
         config_file = root / "nbgrader_config.py" if (root / "nbgrader_config.py").is_file() else CONFIG
@@ -33,6 +34,7 @@ def course_config(root, config_file=None):
     cfg.CourseDirectory.root = str(root)
     cfg.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}?timeout=30"
     cfg.Exchange.root = str(root / "exchange")     # unused; stops nbgrader warning about it
+    cfg.Autograde.sanitize_preprocessors = sanitize_preprocessors()
     cfg.Autograde.autograde_preprocessors = autograde_preprocessors()
     cfg.GenerateFeedback.preprocessors = feedback_preprocessors()
     return cfg
@@ -125,17 +127,18 @@ def failure_reason(result):
 
 
 def autograde(api, assignment_id, student, time_limit=None):
-    """Run nbgrader's autograde on one submission. Returns (status, reason).
+    """Run nbgrader's autograde on one submission. Returns (status, reason, run).
 
     status is "graded", "timed_out" (the notebook ran past time_limit seconds) or "ungradeable"
     (nbgrader could not process it; reason says why). nbgrader removes the autograded output of
-    a submission it could not process.
+    a submission it could not process. run is the execute.Run, which lists the cells whose
+    kernel had to be replaced.
     """
     from .execute import time_limit as limit
     with limit(time_limit) as run:
         done = api.autograde(assignment_id, student, force=True, create=True)
     if done["success"]:
-        return "graded", None
+        return "graded", None, run
     if run.timed_out:
-        return "timed_out", f"the notebook did not finish within the time limit of {time_limit:g} s ({run.where()})"
-    return "ungradeable", f"nbgrader could not grade it: {failure_reason(done)}"
+        return "timed_out", f"the notebook did not finish within the time limit of {time_limit:g} s ({run.where()})", run
+    return "ungradeable", f"nbgrader could not grade it: {failure_reason(done)}", run

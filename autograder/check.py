@@ -85,7 +85,7 @@ def check(path):
         cfg = course_config(root)
         api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
         _gradebook_with_assignment(api, assignment, root)
-        status, reason = autograde(api, assignment.id, STUDENT)
+        status, reason, _ = autograde(api, assignment.id, STUDENT)
         if status != "graded":
             raise NotGradable(f"{path}: {reason}")
         return autograde_results(root, assignment, STUDENT, cfg)

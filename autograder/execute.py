@@ -21,9 +21,9 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader.converters import Autograde
 from nbgrader.preprocessors import Execute, LimitOutput
-from traitlets import Integer
 
 from .kernels import POOL
+from .preprocessors import LimitOutputSize
 
 # error names of the outputs that mark a cell which did not run to its end
 TIMED_OUT = "CellTimeoutError"
@@ -166,31 +166,6 @@ class PooledExecute(Execute):
         finally:
             self._replaying = False
             self.nb.cells[:upto] = saved
-
-
-class LimitOutputSize(LimitOutput):
-    """nbgrader's LimitOutput (lines of output), also limiting the characters of a cell's text output.
-
-    A single print of megabytes is one line, which LimitOutput keeps whole; it would bloat the
-    autograded notebook and the feedback.
-    """
-
-    max_chars = Integer(100_000, help="maximum number of characters of text output per cell").tag(config=True)
-
-    def preprocess_cell(self, cell, resources, cell_index):
-        cell, resources = super().preprocess_cell(cell, resources, cell_index)
-        left, kept = self.max_chars, []
-        for out in cell.get("outputs", []):
-            if out.get("output_type") == "stream":
-                if left <= 0:
-                    continue
-                if len(out["text"]) > left:
-                    out["text"] = out["text"][:left] + f"\n... Output truncated ({len(out['text']):,} characters) ...\n"
-                left -= len(out["text"])
-            kept.append(out)
-        if cell.get("cell_type") == "code":
-            cell.outputs = kept
-        return cell, resources
 
 
 def autograde_preprocessors():

@@ -1,0 +1,145 @@
+"""Where the grading jobs run: long-lived local worker processes, or a Dask cluster.
+
+Both run grade.grade_submission, one submission at a time per worker, and yield each record as
+it is done. A worker imports nbgrader once and keeps a kernel warm for its next submission,
+which is most of the speed-up over one nbgrader process per submission.
+
+LocalPool (the default) also guards against a worker that hangs outside the notebook's own
+time limit: after `hard_limit` seconds it kills the worker, with its kernels, and starts a new
+one. On Dask, the notebook's time limit is enforced inside the job; see the README for running
+workers on other machines.
+"""
+import multiprocessing
+import os
+import signal
+import time
+from collections import deque
+from multiprocessing.connection import wait
+
+
+def _worker(conn, log_path):
+    """A worker process: grade the jobs received on conn until told to stop."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)       # Ctrl-C is for the instructor's process
+    if log_path:                                       # kernels' and nbgrader's chatter: not the terminal
+        fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+    from .grade import grade_submission
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        conn.send(grade_submission(job))
+
+
+class _Worker:
+    def __init__(self, ctx, log_path):
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker, args=(child, str(log_path or "")), daemon=True)
+        self.process.start()
+        child.close()
+
+    def kill(self):
+        """Kill the worker and everything it started (its kernels run in sessions of their own)."""
+        import psutil
+        try:
+            tree = psutil.Process(self.process.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            tree = []
+        for p in tree:
+            try:
+                p.kill()
+            except psutil.NoSuchProcess:
+                pass
+        self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+
+class LocalPool:
+    """n worker processes on this machine."""
+
+    def __init__(self, n, log_path=None):
+        self._ctx = multiprocessing.get_context("spawn")    # no inherited zmq or sqlite state
+        self._log = log_path
+        self.workers = [_Worker(self._ctx, log_path) for _ in range(n)]
+
+    def run(self, jobs, hard_limit, lost):
+        """Grade jobs; yield their records as they finish.
+
+        lost(job, why) makes the record of a job whose worker died or was stopped.
+        """
+        pending, idle, busy = deque(jobs), list(self.workers), {}
+        try:
+            while pending or busy:
+                while idle and pending:
+                    w, job = idle.pop(), pending.popleft()
+                    w.conn.send(job)
+                    busy[w.conn] = (w, job, time.monotonic())
+                for conn in wait(list(busy), timeout=1.0):
+                    w, job, _ = busy.pop(conn)
+                    try:
+                        record = conn.recv()
+                    except (EOFError, OSError):
+                        record = lost(job, "the grading worker died while grading this submission")
+                        w = self._replace(w)
+                    idle.append(w)
+                    yield record
+                for conn, (w, job, started) in list(busy.items()):
+                    if time.monotonic() - started > hard_limit:
+                        del busy[conn]
+                        idle.append(self._replace(w))
+                        yield lost(job, f"grading did not finish within {hard_limit:g} s; the worker was stopped")
+        finally:
+            for _, (w, _, _) in list(busy.items()):   # interrupted (Ctrl-C): stop what still runs
+                self._replace(w, start=False)
+
+    def _replace(self, w, start=True):
+        w.kill()
+        self.workers.remove(w)
+        if start:
+            self.workers.append(_Worker(self._ctx, self._log))
+            return self.workers[-1]
+
+    def close(self):
+        for w in self.workers:
+            try:
+                w.conn.send(None)
+            except (OSError, ValueError):
+                pass
+        for w in self.workers:
+            w.process.join(10)
+            if w.process.is_alive():
+                w.kill()
+        self.workers = []
+
+
+class DaskPool:
+    """The workers of a Dask distributed cluster (`dask worker SCHEDULER_ADDRESS --nthreads 1`).
+
+    The workers must see the course directory at the same path, and have this course's
+    environment (the autograder package, nbgrader) installed.
+    """
+
+    def __init__(self, address):
+        from distributed import Client
+        self.client = Client(address)
+
+    def run(self, jobs, hard_limit, lost):
+        from distributed import as_completed
+
+        from .grade import grade_submission
+        futures = {self.client.submit(grade_submission, job, pure=False, key=f"grade-{job.student}-{i}-{time.time_ns()}"): job
+                   for i, job in enumerate(jobs)}
+        for future in as_completed(futures):
+            job = futures[future]
+            try:
+                yield future.result()
+            except Exception as e:        # the worker died, or the job could not be run there
+                yield lost(job, f"the Dask worker failed: {type(e).__name__}: {e}"[:300])
+
+    def close(self):
+        self.client.close()
