@@ -78,16 +78,19 @@ def cell_message(cell, score, max_score, timeout):
     return "no points (the cell did not run)" if score is None else "no points"
 
 
-def results(course_root, assignment, student, cfg=None):
+def results(course_root, assignment, student, cfg=None, gradebook=None):
     """Per-test results of an autograded submission: from the gradebook and the autograded notebook.
 
     The result dict of the grading contract: assignment, notebook, score, max_score, tests.
+    gradebook: an open nbgrader Gradebook of the course, to read many results in one session.
     """
     from nbgrader.api import Gradebook
     cfg = cfg or course_config(course_root)
-    with Gradebook(cfg.CourseDirectory.db_url) as gb:
-        sub = gb.find_submission_notebook(assignment.notebook, assignment.id, student)
-        scores = {g.name: g.score for g in sub.grades}
+    if gradebook is None:
+        with Gradebook(cfg.CourseDirectory.db_url) as gb:
+            return results(course_root, assignment, student, cfg, gb)
+    sub = gradebook.find_submission_notebook(assignment.notebook, assignment.id, student)
+    scores = {g.name: g.score for g in sub.grades}
     nb_path = Path(course_root) / "autograded" / student / assignment.id / f"{assignment.notebook}.ipynb"
     cells = {c["metadata"]["nbgrader"]["grade_id"]: c for c in json.loads(nb_path.read_text())["cells"]
              if c.get("metadata", {}).get("nbgrader", {}).get("grade")}

@@ -17,6 +17,7 @@ formgrader and `nbgrader export` find them. Around nbgrader, this adds what a cl
 `grade_submission` is the job that a worker runs for one submission, on this machine or on a
 Dask cluster; `grade_class` is the instructor's command.
 """
+import atexit
 import copy
 import hashlib
 import json
@@ -57,12 +58,20 @@ _APIS = {}
 _ONE_AT_A_TIME = threading.Lock()    # nbgrader changes the process's directory and environment
 
 
-def _api(course_dir):
-    """nbgrader's API on course_dir, made once per process; the first call also warms a kernel."""
-    if course_dir not in _APIS:
-        install_fast_gradebook()
+def prepare_worker():
+    """Get this process ready to grade: a kernel starting, nbgrader imported."""
+    if not POOL.keep_warm:
         POOL.keep_warm = True
         POOL.prestart()
+        atexit.register(POOL.close)
+    install_fast_gradebook()
+    import nbgrader.apps  # noqa: F401
+
+
+def _api(course_dir):
+    """nbgrader's API on course_dir, made once per process."""
+    if course_dir not in _APIS:
+        prepare_worker()
         from nbgrader.apps import NbGraderAPI
         from nbgrader.coursedir import CourseDirectory
         cfg = course_config(course_dir)
@@ -112,7 +121,10 @@ def precheck(submission, assignment):
 
 
 def forget(course_dir, assignment_id, student, db_url):
-    """Remove a submission's autograded files, feedback and gradebook entry (it has no valid grade)."""
+    """Remove a submission's autograded files, feedback and gradebook entry (it has no valid grade).
+
+    The student stays in (or is added to) the gradebook, so that `nbgrader export` lists them.
+    """
     from nbgrader.api import Gradebook, MissingEntry
     from nbgrader.utils import rmtree
     for step in ("autograded", "feedback"):
@@ -120,6 +132,7 @@ def forget(course_dir, assignment_id, student, db_url):
         if d.exists():
             rmtree(str(d))
     with Gradebook(db_url) as gb:
+        gb.update_or_create_student(student)
         try:
             gb.remove_submission(assignment_id, student)
         except MissingEntry:
@@ -213,11 +226,11 @@ def gradebook_version(gradebook, assignment):
 
 
 def fingerprint(submission, version):
-    """A hash of every file of a submission and of the grader's version."""
-    h = hashlib.sha256(version.encode())
+    """"<hash of the submission's files>:<the grader's version>": a regrade is due when it changes."""
+    h = hashlib.sha256()
     for f in sorted(p for p in Path(submission).rglob("*") if p.is_file()):
         h.update(str(f.relative_to(submission)).encode() + b"\0" + f.read_bytes())
-    return h.hexdigest()[:24]
+    return f"{h.hexdigest()[:20]}:{version[:12]}"
 
 
 def ensure_assignment(cfg, assignment):
@@ -260,11 +273,6 @@ def grade_class(assignment_id, course_dir=ROOT, *, jobs=None, students=None, for
     up_to_date (lists of students), summary (the class summary, text) and reports (paths).
     Raises NotGradable for an unknown assignment or student.
     """
-    from tqdm import tqdm
-
-    from . import reports
-    from .integrity import locked_cells
-    from .workers import DaskPool, LocalPool
     root = Path(course_dir).resolve()
     a = course_assignment(root, assignment_id)
     submitted = sorted(p.parent.name for p in (root / "submitted").glob(f"*/{a.id}") if p.is_dir())
@@ -272,11 +280,20 @@ def grade_class(assignment_id, course_dir=ROOT, *, jobs=None, students=None, for
         missing = [s for s in students if s not in submitted]
         if missing:
             raise NotGradable(f"no submission of {a.id} by {', '.join(missing)} under {root / 'submitted'}")
+    from tqdm import tqdm
+
+    from . import reports
+    from .integrity import locked_cells
+    from .workers import DaskPool, LocalPool
     selected = list(dict.fromkeys(students or submitted))
+    records = load_records(root, a.id)
     n = max(1, min(jobs or os.cpu_count() or 1, len(selected)))
     log = records_path(root, a.id).with_name("grade.log")
     log.parent.mkdir(parents=True, exist_ok=True)
-    pool = LocalPool(n, log) if selected and scheduler is None else None     # workers boot meanwhile
+    # the workers boot while nbgrader is imported here, unless every submission looks graded already
+    likely = force or any(records.get(s, {}).get("fingerprint", ":").split(":")[0] !=
+                          fingerprint(root / "submitted" / s / a.id, "").split(":")[0] for s in selected)
+    pool = LocalPool(n, log) if likely and scheduler is None else None
     try:
         install_fast_gradebook()
         from nbgrader.api import Gradebook
@@ -286,7 +303,6 @@ def grade_class(assignment_id, course_dir=ROOT, *, jobs=None, students=None, for
         with Gradebook(cfg.CourseDirectory.db_url) as gb:
             locked = locked_cells(gb, a.id, a.notebook)
             version = gradebook_version(gb, a)
-        records = load_records(root, a.id)
         todo, current = [], []
         for s in selected:
             fp = fingerprint(root / "submitted" / s / a.id, version)
@@ -295,9 +311,10 @@ def grade_class(assignment_id, course_dir=ROOT, *, jobs=None, students=None, for
             else:
                 todo.append(Job(str(root), a, s, limit, locked, fp, feedback))
         if todo:
-            pool = pool if scheduler is None else DaskPool(scheduler)
-            with tqdm(total=len(todo), unit="submission", desc=f"grading {a.id}", disable=not (progress and sys.stderr.isatty()),
-                      leave=False) as bar:
+            if pool is None:
+                pool = DaskPool(scheduler) if scheduler else LocalPool(min(n, len(todo)), log)
+            with tqdm(total=len(todo), unit="submission", desc=f"grading {a.id}",
+                      disable=not (progress and sys.stderr.isatty()), leave=False) as bar:
                 for record in pool.run(todo, limit + GRACE, lost):
                     records[record["student"]] = record
                     save_records(root, a.id, records)

@@ -28,25 +28,26 @@ KNOWN_MISTAKE = re.compile(r"Known mistake \[([\w.-]+)\]")
 def rows(course_dir, assignment, records, cfg):
     """One dict per student with a record: student, status, score, max_score, reason, flags,
     flag_details, restarts, tests (as in the grading contract) and mistakes (ids recognised)."""
-    from nbgrader.api import MissingEntry
+    from nbgrader.api import Gradebook, MissingEntry
 
     from .autograde import results
     out = []
-    max_score = sum(points for _, points in assignment.graded)
-    for student, rec in sorted(records.items()):
-        row = {"student": student, "status": rec["status"], "score": None, "max_score": max_score,
-               "reason": rec.get("reason"), "flags": rec.get("flags", []), "flag_details": rec.get("flag_details", {}),
-               "restarts": rec.get("restarts", []), "tests": [], "mistakes": []}
-        if rec["status"] == "graded":
-            try:
-                res = results(course_dir, assignment, student, cfg)
-            except (MissingEntry, OSError, ValueError, KeyError):
-                row.update(status="ungradeable", reason="its autograded results are gone since it was graded: "
-                                                        "regrade it with --force")
-            else:
-                mistakes = [m for t in res["tests"] for m in KNOWN_MISTAKE.findall(t["message"])]
-                row.update(score=res["score"], tests=res["tests"], mistakes=sorted(set(mistakes)))
-        out.append(row)
+    with Gradebook(cfg.CourseDirectory.db_url) as gb:
+        for student, rec in sorted(records.items()):
+            row = {"student": student, "status": rec["status"], "score": None,
+                   "max_score": sum(points for _, points in assignment.graded), "reason": rec.get("reason"),
+                   "flags": rec.get("flags", []), "flag_details": rec.get("flag_details", {}),
+                   "restarts": rec.get("restarts", []), "tests": [], "mistakes": []}
+            if rec["status"] == "graded":
+                try:
+                    res = results(course_dir, assignment, student, cfg, gb)
+                except (MissingEntry, OSError, ValueError, KeyError):
+                    row.update(status="ungradeable", reason="its autograded results are gone since it was "
+                                                            "graded: regrade it with --force")
+                else:
+                    found = {m for t in res["tests"] for m in KNOWN_MISTAKE.findall(t["message"])}
+                    row.update(score=res["score"], tests=res["tests"], mistakes=sorted(found))
+            out.append(row)
     return out
 
 

@@ -17,30 +17,38 @@ from collections import deque
 from multiprocessing.connection import wait
 
 
-def _worker(conn, log_path):
-    """A worker process: grade the jobs received on conn until told to stop."""
+def _worker(conn, log_path, job_function, prepare):
+    """A worker process: prepare, say so, then run job_function on each job received on conn."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)       # Ctrl-C is for the instructor's process
     if log_path:                                       # kernels' and nbgrader's chatter: not the terminal
         fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
         os.dup2(fd, 1)
         os.dup2(fd, 2)
-    from .grade import grade_submission
-    while True:
-        try:
-            job = conn.recv()
-        except (EOFError, OSError):
-            return
-        if job is None:
-            return
-        conn.send(grade_submission(job))
+    from .kernels import POOL
+    try:
+        if prepare is not None:
+            prepare()
+        conn.send("ready")
+        while True:
+            try:
+                job = conn.recv()
+            except (EOFError, OSError):
+                return
+            if job is None:
+                return
+            conn.send(job_function(job))
+    finally:
+        POOL.close()                                   # the kernel kept warm for a next job
 
 
 class _Worker:
-    def __init__(self, ctx, log_path):
+    def __init__(self, ctx, log_path, job_function, prepare):
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker, args=(child, str(log_path or "")), daemon=True)
+        self.process = ctx.Process(target=_worker, args=(child, str(log_path or ""), job_function, prepare),
+                                   daemon=True)
         self.process.start()
         child.close()
+        self.ready = False
 
     def kill(self):
         """Kill the worker and everything it started (its kernels run in sessions of their own)."""
@@ -60,49 +68,67 @@ class _Worker:
 
 
 class LocalPool:
-    """n worker processes on this machine."""
+    """n worker processes on this machine, each running job_function (grade.grade_submission)
+    after prepare (grade.prepare_worker: import nbgrader, start a kernel)."""
 
-    def __init__(self, n, log_path=None):
+    def __init__(self, n, log_path=None, job_function=None, prepare=None):
+        if job_function is None:
+            from .grade import grade_submission as job_function
+            from .grade import prepare_worker as prepare
         self._ctx = multiprocessing.get_context("spawn")    # no inherited zmq or sqlite state
-        self._log = log_path
-        self.workers = [_Worker(self._ctx, log_path) for _ in range(n)]
+        self._args = (log_path, job_function, prepare)
+        self.workers = [_Worker(self._ctx, *self._args) for _ in range(n)]
+        self._failed_starts = 0
 
     def run(self, jobs, hard_limit, lost):
         """Grade jobs; yield their records as they finish.
 
+        hard_limit: seconds a worker may spend on one job before it is killed and replaced.
         lost(job, why) makes the record of a job whose worker died or was stopped.
         """
-        pending, idle, busy = deque(jobs), list(self.workers), {}
+        pending, busy = deque(jobs), {}           # busy: conn -> (worker, job, start time)
         try:
             while pending or busy:
+                idle = [w for w in self.workers if w.ready and w.conn not in busy]
                 while idle and pending:
                     w, job = idle.pop(), pending.popleft()
                     w.conn.send(job)
                     busy[w.conn] = (w, job, time.monotonic())
-                for conn in wait(list(busy), timeout=1.0):
+                starting = {w.conn: w for w in self.workers if not w.ready}
+                for conn in wait(list(busy) + list(starting), timeout=1.0):
+                    if conn in starting:
+                        self._started(starting[conn])
+                        continue
                     w, job, _ = busy.pop(conn)
                     try:
                         record = conn.recv()
                     except (EOFError, OSError):
                         record = lost(job, "the grading worker died while grading this submission")
-                        w = self._replace(w)
-                    idle.append(w)
+                        self._replace(w)
                     yield record
                 for conn, (w, job, started) in list(busy.items()):
                     if time.monotonic() - started > hard_limit:
                         del busy[conn]
-                        idle.append(self._replace(w))
+                        self._replace(w)
                         yield lost(job, f"grading did not finish within {hard_limit:g} s; the worker was stopped")
         finally:
-            for _, (w, _, _) in list(busy.items()):   # interrupted (Ctrl-C): stop what still runs
+            for w, _, _ in list(busy.values()):    # interrupted (Ctrl-C): stop what still runs
                 self._replace(w, start=False)
+
+    def _started(self, w):
+        try:
+            w.ready = w.conn.recv() == "ready"
+        except (EOFError, OSError):
+            self._failed_starts += 1
+            if self._failed_starts > 3:
+                raise RuntimeError("grading workers fail to start; see reports/<assignment>/grade.log") from None
+            self._replace(w)
 
     def _replace(self, w, start=True):
         w.kill()
         self.workers.remove(w)
         if start:
-            self.workers.append(_Worker(self._ctx, self._log))
-            return self.workers[-1]
+            self.workers.append(_Worker(self._ctx, *self._args))
 
     def close(self):
         for w in self.workers:
