@@ -56,6 +56,9 @@ def cmd_grade(args):
     except NotGradable as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted: the submissions graded so far are kept; run grade again to go on", file=sys.stderr)
+        return 130
     if args.json:
         keys = ("student", "status", "score", "max_score", "reason", "flags")
         print(json.dumps({"assignment": done["assignment"],
