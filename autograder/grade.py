@@ -175,11 +175,11 @@ def grade_submission(job):
     return record
 
 
-def lost(job, why):
-    """The record of a submission whose worker had to be stopped; its partial results are removed."""
+def lost(job, why, status="timed_out"):
+    """The record of a submission whose worker died or had to be stopped; its partial results are removed."""
     cfg = course_config(job.course_dir)
     forget(job.course_dir, job.assignment.id, job.student, cfg.CourseDirectory.db_url)
-    return {"student": job.student, "status": "timed_out", "reason": why, "flags": [], "flag_details": {},
+    return {"student": job.student, "status": status, "reason": why, "flags": [], "flag_details": {},
             "restarts": [], "fingerprint": job.fingerprint, "seconds": None,
             "graded_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
 

@@ -84,7 +84,8 @@ class LocalPool:
         """Grade jobs; yield their records as they finish.
 
         hard_limit: seconds a worker may spend on one job before it is killed and replaced.
-        lost(job, why) makes the record of a job whose worker died or was stopped.
+        lost(job, why[, status]) makes the record of a job whose worker was stopped (timed_out)
+        or died (ungradeable).
         """
         pending, busy = deque(jobs), {}           # busy: conn -> (worker, job, start time)
         try:
@@ -103,7 +104,7 @@ class LocalPool:
                     try:
                         record = conn.recv()
                     except (EOFError, OSError):
-                        record = lost(job, "the grading worker died while grading this submission")
+                        record = lost(job, "the grading worker died while grading this submission", "ungradeable")
                         self._replace(w)
                     yield record
                 for conn, (w, job, started) in list(busy.items()):
@@ -165,7 +166,7 @@ class DaskPool:
             try:
                 yield future.result()
             except Exception as e:        # the worker died, or the job could not be run there
-                yield lost(job, f"the Dask worker failed: {type(e).__name__}: {e}"[:300])
+                yield lost(job, f"the Dask worker failed: {type(e).__name__}: {e}"[:300], "ungradeable")
 
     def close(self):
         self.client.close()

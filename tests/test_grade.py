@@ -232,7 +232,9 @@ def test_precheck_names_the_assignment_of_a_foreign_notebook(tmp_path):
 # ---- the worker pool --------------------------------------------------------------------
 
 def hang(job):
-    """A job that starts a child process and never returns (a stuck worker)."""
+    """A job that hangs with a child process ("hang"), kills its worker ("die"), or is done."""
+    if job == "die":
+        os._exit(3)
     if job == "hang":
         with open(os.devnull, "w") as null:
             child = subprocess.Popen(["sleep", "300"], stdout=null, start_new_session=True)
@@ -242,21 +244,23 @@ def hang(job):
     return {"student": job, "status": "graded"}
 
 
-def test_a_stuck_worker_is_killed_with_its_children_and_replaced(tmp_path, monkeypatch):
+def test_a_stuck_or_dead_worker_is_replaced_and_a_stuck_one_killed_with_its_children(tmp_path, monkeypatch):
     import psutil
 
     from autograder.workers import LocalPool
     monkeypatch.setenv("BPTT_TEST_PID_FILE", str(tmp_path / "pid"))
     pool = LocalPool(1, job_function=hang)
     try:
-        lost = lambda job, why: {"student": job, "status": "timed_out", "reason": why}   # noqa: E731
+        lost = lambda job, why, status="timed_out": {"student": job, "status": status, "reason": why}  # noqa: E731
         started = time.monotonic()
-        done = list(pool.run(["hang", "next"], hard_limit=5, lost=lost))
+        done = list(pool.run(["hang", "die", "next"], hard_limit=5, lost=lost))
     finally:
         pool.close()
     assert done[0] == {"student": "hang", "status": "timed_out",
                        "reason": "grading did not finish within 5 s; the worker was stopped"}
-    assert done[1] == {"student": "next", "status": "graded"}, "the replacement worker goes on"
+    assert done[1] == {"student": "die", "status": "ungradeable",
+                       "reason": "the grading worker died while grading this submission"}
+    assert done[2] == {"student": "next", "status": "graded"}, "the replacement workers go on"
     assert time.monotonic() - started < 60
     child = int((tmp_path / "pid").read_text())
     time.sleep(0.5)
