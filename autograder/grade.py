@@ -58,14 +58,25 @@ _APIS = {}
 _ONE_AT_A_TIME = threading.Lock()    # nbgrader changes the process's directory and environment
 
 
+_PREPARED = []
+
+
+def prepare_imports():
+    """Import what grading needs (most of the start-up time of a grading process)."""
+    install_fast_gradebook()
+    import nbgrader.apps  # noqa: F401
+
+    from . import execute, feedback, integrity, preprocessors, reports  # noqa: F401
+
+
 def prepare_worker():
     """Get this process ready to grade: a kernel starting, nbgrader imported."""
-    if not POOL.keep_warm:
+    if not _PREPARED:
+        _PREPARED.append(True)
         POOL.keep_warm = True
         POOL.prestart()
         atexit.register(POOL.close)
-    install_fast_gradebook()
-    import nbgrader.apps  # noqa: F401
+    prepare_imports()
 
 
 def _api(course_dir):
@@ -280,22 +291,24 @@ def grade_class(assignment_id, course_dir=ROOT, *, jobs=None, students=None, for
         missing = [s for s in students if s not in submitted]
         if missing:
             raise NotGradable(f"no submission of {a.id} by {', '.join(missing)} under {root / 'submitted'}")
+    from .workers import DaskPool, LocalPool, start_early
+    if scheduler is None:
+        start_early()                    # the workers' fork server imports nbgrader meanwhile
+    prepare_imports()
     from tqdm import tqdm
 
     from . import reports
     from .integrity import locked_cells
-    from .workers import DaskPool, LocalPool
     selected = list(dict.fromkeys(students or submitted))
     records = load_records(root, a.id)
     n = max(1, min(jobs or os.cpu_count() or 1, len(selected)))
     log = records_path(root, a.id).with_name("grade.log")
     log.parent.mkdir(parents=True, exist_ok=True)
-    # the workers boot while nbgrader is imported here, unless every submission looks graded already
+    # the workers start now, unless every submission looks graded already
     likely = force or any(records.get(s, {}).get("fingerprint", ":").split(":")[0] !=
                           fingerprint(root / "submitted" / s / a.id, "").split(":")[0] for s in selected)
     pool = LocalPool(n, log) if likely and scheduler is None else None
     try:
-        install_fast_gradebook()
         from nbgrader.api import Gradebook
         cfg = course_config(root)
         limit = float(time_limit or 5 * (cfg.Execute.timeout or 30))

@@ -48,6 +48,7 @@ def course(where, a, students, gradebook=None):
 
 
 def run(cmd, cwd):
+    """Wall time of a command."""
     env = dict(os.environ, PATH=f"{BIN}:{os.environ['PATH']}")
     t = time.perf_counter()
     subprocess.run(list(map(str, cmd)), cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL,
@@ -70,33 +71,33 @@ def main():
     ap.add_argument("--repeat", type=int, default=1)
     args = ap.parse_args()
     a = assignments()[args.assignment]
-    times = {"nbgrader": [], "grade": [], "grade_fb": []}
     load_before = os.getloadavg()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         template = course(tmp / "template", a, args.students)
+        times = {}
         for r in range(args.repeat):                          # interleaved, so drift hits all alike
-            plain = course(tmp / f"plain{r}", a, args.students, template / "gradebook.db")
-            times["nbgrader"].append(run([BIN / "nbgrader", "autograde", a.id], plain))
-            ours = course(tmp / f"ours{r}", a, args.students, template / "gradebook.db")
-            times["grade"].append(run([sys.executable, "-m", "autograder", "grade", a.id, "--course-dir", ours,
-                                       "--jobs", args.jobs, "--no-feedback"], tmp))
-            full = course(tmp / f"full{r}", a, args.students, template / "gradebook.db")
-            times["grade_fb"].append(run([sys.executable, "-m", "autograder", "grade", a.id, "--course-dir", full,
-                                          "--jobs", args.jobs], tmp))
+            grade = [sys.executable, "-m", "autograder", "grade", a.id, "--course-dir", ".", "--jobs", args.jobs]
+            commands = {"nbgrader": [BIN / "nbgrader", "autograde", a.id],
+                        "grade": grade + ["--no-feedback"], "grade_fb": grade}
+            dirs = {}
+            for name, cmd in commands.items():
+                dirs[name] = course(tmp / f"{name}{r}", a, args.students, template / "gradebook.db")
+                times.setdefault(name, []).append(run(cmd, dirs[name]))
+            plain, ours, full = dirs["nbgrader"], dirs["grade"], dirs["grade_fb"]
             same = scores(plain, a) == scores(ours, a) == scores(full, a)
             n = len({s for s, _ in scores(plain, a)})
             assert n == args.students, f"nbgrader graded {n} of {args.students}"
     load_after = os.getloadavg()
     t = {k: statistics.median(v) for k, v in times.items()}
     runs = lambda k: ", ".join(f"{x:.1f}" for x in times[k])   # noqa: E731
-    print(f"assignment                 {a.id}, {args.students} solved submissions, {os.cpu_count()} cores")
-    print(f"nbgrader autograde         {t['nbgrader']:6.1f} s   runs: {runs('nbgrader')}")
-    print(f"grade --jobs {args.jobs} --no-feedback {t['grade']:6.1f} s   runs: {runs('grade')}   "
+    print(f"assignment                         {a.id}, {args.students} solved submissions, {os.cpu_count()} cores")
+    print(f"nbgrader autograde                 {t['nbgrader']:6.1f} s   runs: {runs('nbgrader')}")
+    print(f"grade --jobs {args.jobs} --no-feedback        {t['grade']:6.1f} s   runs: {runs('grade')}   "
           f"{t['nbgrader'] / t['grade']:.2f}x faster (goal: at least 1.7x)")
-    print(f"grade --jobs {args.jobs} (feedback, reports) {t['grade_fb']:6.1f} s   runs: {runs('grade_fb')}   "
+    print(f"grade --jobs {args.jobs} (feedback, reports)  {t['grade_fb']:6.1f} s   runs: {runs('grade_fb')}   "
           f"{t['nbgrader'] / t['grade_fb']:.2f}x faster")
-    print(f"identical scores           {same}")
+    print(f"identical scores                   {same}")
     print(f"load average (1, 5, 15 min) before {load_before[0]:.1f} {load_before[1]:.1f} {load_before[2]:.1f}, "
           f"after {load_after[0]:.1f} {load_after[1]:.1f} {load_after[2]:.1f}")
     sys.exit(0 if same else 1)

@@ -232,31 +232,31 @@ def test_precheck_names_the_assignment_of_a_foreign_notebook(tmp_path):
 # ---- the worker pool --------------------------------------------------------------------
 
 def hang(job):
-    """A job that hangs with a child process ("hang"), kills its worker ("die"), or is done."""
+    """A job that hangs with a child process ("hang:<pid file>"), kills its worker ("die"), or is done."""
     if job == "die":
         os._exit(3)
-    if job == "hang":
+    if job.startswith("hang:"):
         with open(os.devnull, "w") as null:
             child = subprocess.Popen(["sleep", "300"], stdout=null, start_new_session=True)
-        with open(os.environ["BPTT_TEST_PID_FILE"], "w") as f:
+        with open(job[len("hang:"):], "w") as f:
             f.write(str(child.pid))
         time.sleep(300)
     return {"student": job, "status": "graded"}
 
 
-def test_a_stuck_or_dead_worker_is_replaced_and_a_stuck_one_killed_with_its_children(tmp_path, monkeypatch):
+def test_a_stuck_or_dead_worker_is_replaced_and_a_stuck_one_killed_with_its_children(tmp_path):
     import psutil
 
     from autograder.workers import LocalPool
-    monkeypatch.setenv("BPTT_TEST_PID_FILE", str(tmp_path / "pid"))
+    stuck = f"hang:{tmp_path / 'pid'}"
     pool = LocalPool(1, job_function=hang)
     try:
         lost = lambda job, why, status="timed_out": {"student": job, "status": status, "reason": why}  # noqa: E731
         started = time.monotonic()
-        done = list(pool.run(["hang", "die", "next"], hard_limit=5, lost=lost))
+        done = list(pool.run([stuck, "die", "next"], hard_limit=5, lost=lost))
     finally:
         pool.close()
-    assert done[0] == {"student": "hang", "status": "timed_out",
+    assert done[0] == {"student": stuck, "status": "timed_out",
                        "reason": "grading did not finish within 5 s; the worker was stopped"}
     assert done[1] == {"student": "die", "status": "ungradeable",
                        "reason": "the grading worker died while grading this submission"}
