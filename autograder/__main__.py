@@ -2,6 +2,7 @@
 
     check NOTEBOOK [--json]     grade one notebook (self-study learners, and anyone)
     grade ASSIGNMENT [...]      grade a class's submissions into the gradebook, with reports (instructors)
+    feedback ASSIGNMENT [...]   write the graded students' feedback HTML, without hidden tests (instructors)
     sample-class ASSIGNMENT DEST   make a sample class of about 30 submissions (demos, tests)
     open                        copy the release into work/ (first time) and start JupyterLab there
     release [ASSIGNMENT ...]    regenerate release/ from source/ with nbgrader (maintainers)
@@ -52,7 +53,7 @@ def cmd_grade(args):
     try:
         done = grade_class(args.assignment, args.course_dir, jobs=args.jobs, students=args.student,
                            force=args.force, scheduler=args.scheduler, time_limit=args.time_limit,
-                           feedback=not args.no_feedback, progress=not args.json)
+                           feedback=args.feedback, progress=not args.json)
     except NotGradable as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -78,9 +79,24 @@ def cmd_grade(args):
     print(done["summary"])
     paths = done["reports"]
     print(f"Reports: {paths['tests']}, {paths['grades']}, {paths['summary']}")
-    if not args.no_feedback:
+    if args.feedback:
         print(f"Feedback: {args.course_dir}/feedback/<student>/{done['assignment']}/ (nbgrader release_feedback sends it)")
     return 0
+
+
+def cmd_feedback(args):
+    from .course import NotGradable
+    from .grade import feedback_class
+    try:
+        done = feedback_class(args.assignment, args.course_dir, jobs=args.jobs, students=args.student)
+    except NotGradable as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(f"{done['assignment']}: feedback written for {len(done['written'])} students in "
+          f"{args.course_dir}/feedback/<student>/{done['assignment']}/ (nbgrader release_feedback sends it)")
+    for student, why in done["failed"].items():
+        print(f"  not written for {student}: {why}")
+    return 1 if done["failed"] else 0
 
 
 def cmd_sample_class(args):
@@ -131,8 +147,15 @@ def main(argv=None):
     p.add_argument("--course-dir", default=str(ROOT), help="the nbgrader course directory (default: this course)")
     p.add_argument("--time-limit", type=float, metavar="SECONDS",
                    help="per submission (default: five times the cell timeout, c.Execute.timeout)")
-    p.add_argument("--no-feedback", action="store_true", help="do not write the feedback HTML")
+    p.add_argument("--feedback", action="store_true",
+                   help="also write each graded student's feedback HTML (else: the feedback verb, after review)")
     p.set_defaults(run=cmd_grade)
+    p = verbs.add_parser("feedback", help="write the feedback HTML of graded submissions, without hidden tests")
+    p.add_argument("assignment")
+    p.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: the number of cores)")
+    p.add_argument("--student", action="append", metavar="ID", help="only this student (repeatable)")
+    p.add_argument("--course-dir", default=str(ROOT), help="the nbgrader course directory (default: this course)")
+    p.set_defaults(run=cmd_feedback)
     p = verbs.add_parser("sample-class", help="make a sample class of about 30 submissions, for demos and tests")
     p.add_argument("assignment")
     p.add_argument("dest", help="a new directory: it becomes a course directory")

@@ -9,8 +9,8 @@ formgrader and `nbgrader export` find them. Around nbgrader, this adds what a cl
 - isolation: a submission that cannot be graded (unreadable, a copied cell, the wrong notebook,
   ...) is "ungradeable" with its reason, one that runs past the time limit is "timed_out"; neither
   stops the others, and neither is left in the gradebook looking like a score of 0;
-- integrity flags (integrity.py), feedback without the hidden tests (feedback.py) and the
-  instructor's reports (reports.py);
+- integrity flags (integrity.py), the instructor's reports (reports.py), and feedback without
+  the hidden tests (feedback.py), written with --feedback or by `feedback_class` after review;
 - idempotence: a submission graded before and unchanged since is not graded again (--force
   regrades). What each grading found is kept in reports/<assignment>/grading.json.
 
@@ -49,7 +49,7 @@ class Job:
     time_limit: float
     locked: dict            # grade_id -> source of each locked cell as released (integrity.py)
     fingerprint: str        # of the submitted files and of the assignment in the gradebook
-    feedback: bool = True
+    feedback: bool = False  # also write the student's feedback HTML
 
 
 # ---- the job: one submission, in a worker -------------------------------------------------
@@ -82,7 +82,7 @@ def prepare_worker():
 def _api(course_dir):
     """nbgrader's API on course_dir, made once per process."""
     if course_dir not in _APIS:
-        prepare_worker()
+        prepare_imports()
         from nbgrader.apps import NbGraderAPI
         from nbgrader.coursedir import CourseDirectory
         cfg = course_config(course_dir)
@@ -163,6 +163,7 @@ def grade_submission(job):
               "restarts": []}
     with _ONE_AT_A_TIME:
         try:
+            prepare_worker()
             api, cfg = _api(job.course_dir)
             try:
                 nb = precheck(Path(job.course_dir) / "submitted" / job.student / job.assignment.id, job.assignment)
@@ -193,6 +194,21 @@ def lost(job, why, status="timed_out"):
     return {"student": job.student, "status": status, "reason": why, "flags": [], "flag_details": {},
             "restarts": [], "fingerprint": job.fingerprint, "seconds": None,
             "graded_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+
+
+def feedback_submission(job):
+    """Write the feedback HTML of one graded submission: job is (course_dir, assignment_id, student).
+
+    Returns (student, None) or (student, why it failed).
+    """
+    course_dir, assignment_id, student = job
+    with _ONE_AT_A_TIME:
+        try:
+            api, _ = _api(course_dir)
+            done = api.generate_feedback(assignment_id, student, force=True)
+            return student, None if done["success"] else failure_reason(done)
+        except Exception as e:
+            return student, f"{type(e).__name__}: {e}"[:300]
 
 
 # ---- the class: in the instructor's process -----------------------------------------------
@@ -277,11 +293,12 @@ def _up_to_date(record, fp, course_dir, assignment):
 
 
 def grade_class(assignment_id, course_dir=ROOT, *, jobs=None, students=None, force=False, scheduler=None,
-                time_limit=None, feedback=True, progress=True):
+                time_limit=None, feedback=False, progress=True):
     """Grade the class's submissions of an assignment; write the reports. Returns a dict:
 
     assignment, students (the report rows of the students asked for, reports.py), graded_now and
     up_to_date (lists of students), summary (the class summary, text) and reports (paths).
+    feedback: also write each graded student's feedback HTML (see feedback_class).
     Raises NotGradable for an unknown assignment or student.
     """
     root = Path(course_dir).resolve()
@@ -341,3 +358,44 @@ def grade_class(assignment_id, course_dir=ROOT, *, jobs=None, students=None, for
     return {"assignment": a.id, "students": [rows[s] for s in selected if s in rows],
             "graded_now": [j.student for j in todo], "up_to_date": current,
             "summary": written["summary"], "reports": written["paths"]}
+
+
+def feedback_class(assignment_id, course_dir=ROOT, *, jobs=None, students=None, progress=True):
+    """Write the feedback HTML of the graded submissions, in parallel workers, into
+    feedback/<student>/<assignment>/ (where `nbgrader release_feedback` finds it).
+
+    This is nbgrader's generate_feedback with the course's leak-free configuration, as a step
+    of its own: run it after reviewing the grades in formgrader, so that the feedback shows the
+    final scores. Returns {"assignment", "written": [students], "failed": {student: reason}}.
+    """
+    from tqdm import tqdm
+
+    from .workers import LocalPool, start_early
+    root = Path(course_dir).resolve()
+    a = course_assignment(root, assignment_id)
+    records = load_records(root, a.id)
+    graded = [s for s, r in sorted(records.items()) if r["status"] == "graded"]
+    if students:
+        missing = [s for s in students if s not in graded]
+        if missing:
+            raise NotGradable(f"no graded submission of {a.id} by {', '.join(missing)} (grade them first)")
+    selected = list(dict.fromkeys(students or graded))
+    written, failed = [], {}
+    if selected:
+        start_early()
+        log = records_path(root, a.id).with_name("grade.log")
+        pool = LocalPool(max(1, min(jobs or os.cpu_count() or 1, len(selected))), log,
+                         job_function=feedback_submission, prepare=prepare_imports)
+        try:
+            with tqdm(total=len(selected), unit="student", desc=f"feedback {a.id}",
+                      disable=not (progress and sys.stderr.isatty()), leave=False) as bar:
+                jobs_ = [(str(root), a.id, s) for s in selected]
+                for student, why in pool.run(jobs_, 300, lambda job, why, status=None: (job[2], why)):
+                    if why:
+                        failed[student] = why
+                    else:
+                        written.append(student)
+                    bar.update()
+        finally:
+            pool.close()
+    return {"assignment": a.id, "written": sorted(written), "failed": failed}

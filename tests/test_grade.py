@@ -167,10 +167,14 @@ def leaked(html_text, lines):
 
 def test_feedback_shows_failure_messages_and_no_hidden_test_line(graded_class, tmp_path):
     course, manifest, result = graded_class
+    done = run_cli("feedback", A, "--course-dir", course, "--jobs", 2, cwd=course)
+    assert done.returncode == 0, done.stderr[-2000:]
+    graded = [s["student"] for s in result["students"] if s["status"] == "graded"]
+    assert f"feedback written for {len(graded)} students" in done.stdout
     lines = hidden_test_lines(A)
     assert len(lines) >= 10
     files = sorted((course / "feedback").glob(f"*/{A}/*.html"))
-    assert len(files) == sum(s["status"] == "graded" for s in result["students"])
+    assert [f.parent.parent.name for f in files] == sorted(graded)
     for f in files:
         assert not leaked(f.read_text(), lines), f"{f} shows hidden tests"
     for student, info in manifest["students"].items():
@@ -212,11 +216,14 @@ def test_rerun_grades_nothing_new_and_force_or_a_new_submission_regrades(graded_
 
 
 def test_unknown_assignment_or_student_is_a_clear_error(graded_class):
-    course, _, _ = graded_class
+    course, manifest, _ = graded_class
     done = run_cli("grade", "99_nothing", "--course-dir", course, cwd=course)
     assert done.returncode == 2 and "no assignment 99_nothing" in done.stderr and done.stdout == ""
     done = run_cli("grade", A, "--course-dir", course, "--student", "nobody", cwd=course)
     assert done.returncode == 2 and "nobody" in done.stderr
+    corrupted = next(s for s in manifest["students"] if s.endswith("corrupted-json"))
+    done = run_cli("feedback", A, "--course-dir", course, "--student", corrupted, cwd=course)
+    assert done.returncode == 2 and "no graded submission" in done.stderr
 
 
 def test_precheck_names_the_assignment_of_a_foreign_notebook(tmp_path):
@@ -276,7 +283,8 @@ def test_grading_on_a_dask_cluster(tmp_path):
     pick = [s for s in manifest["students"] if s.endswith(("-correct", "corrupted-json"))]
     pick.append(next(s for s, i in manifest["students"].items() if i["expect"]["mistakes"]))
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        done = grade.grade_class(A, course, students=pick, scheduler=cluster.scheduler_address, progress=False)
+        done = grade.grade_class(A, course, students=pick, scheduler=cluster.scheduler_address, feedback=True,
+                                 progress=False)
     assert done["graded_now"] == pick
     by = {r["student"]: r for r in done["students"]}
     for s in pick:
@@ -286,4 +294,5 @@ def test_grading_on_a_dask_cluster(tmp_path):
             assert by[s]["score"] == 18.0
         if expect["mistakes"]:
             assert set(expect["mistakes"]) <= set(by[s]["mistakes"])
-    assert (course / "feedback" / pick[0] / A / "rnn_step_by_step.html").is_file()
+    for s in pick:
+        assert (course / "feedback" / s / A / "rnn_step_by_step.html").is_file() == (by[s]["status"] == "graded")
