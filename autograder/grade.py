@@ -6,8 +6,8 @@ formgrader and `nbgrader export` find them. Around nbgrader, this adds what a cl
 
 - speed: submissions run in parallel, in long-lived workers (workers.py) that each keep a
   kernel warm, rather than one nbgrader process after another;
-- isolation: a submission that cannot be graded (unreadable, a copied cell, the wrong notebook,
-  ...) is "ungradeable" with its reason, one that runs past the time limit is "timed_out"; neither
+- isolation: a submission that cannot be graded (unreadable, empty, the wrong notebook, ...) is
+  "ungradeable" with its reason, one that runs past the time limit is "timed_out"; neither
   stops the others, and neither is left in the gradebook looking like a score of 0;
 - integrity flags (integrity.py), the instructor's reports (reports.py), and feedback without
   the hidden tests (feedback.py), written with --feedback or by `feedback_class` after review;
@@ -309,21 +309,22 @@ def grade_class(assignment_id, course_dir=ROOT, *, jobs=None, students=None, for
         if missing:
             raise NotGradable(f"no submission of {a.id} by {', '.join(missing)} under {root / 'submitted'}")
     from .workers import DaskPool, LocalPool, start_early
-    if scheduler is None:
-        start_early()                    # the workers' fork server imports nbgrader meanwhile
-    prepare_imports()
-    from tqdm import tqdm
-
-    from . import reports
-    from .integrity import locked_cells
     selected = list(dict.fromkeys(students or submitted))
     records = load_records(root, a.id)
     n = max(1, min(jobs or os.cpu_count() or 1, len(selected)))
     log = records_path(root, a.id).with_name("grade.log")
     log.parent.mkdir(parents=True, exist_ok=True)
-    # the workers start now, unless every submission looks graded already
+    # unless every submission looks graded already, the workers' fork server starts now and
+    # imports nbgrader while this process does
     likely = force or any(records.get(s, {}).get("fingerprint", ":").split(":")[0] !=
                           fingerprint(root / "submitted" / s / a.id, "").split(":")[0] for s in selected)
+    if likely and scheduler is None:
+        start_early()
+    prepare_imports()
+    from tqdm import tqdm
+
+    from . import reports
+    from .integrity import locked_cells
     pool = LocalPool(n, log) if likely and scheduler is None else None
     try:
         from nbgrader.api import Gradebook
