@@ -17,6 +17,7 @@ from autograder import grade, sample_class
 from autograder.course import NotGradable, assignments
 
 A = "01_rnn_step_by_step"
+MAX = sum(points for _, points in assignments()[A].graded)
 CELL_TIMEOUT = 5           # seconds; the sample's cells run in well under one
 TIME_LIMIT = 30            # per submission: a solved one takes seconds, one whose kernel is replaced 15
 
@@ -47,7 +48,7 @@ def test_json_has_one_entry_per_student_with_the_documented_keys(graded_class):
     assert [s["student"] for s in result["students"]] == sorted(manifest["students"])
     for s in result["students"]:
         assert set(s) == {"student", "status", "score", "max_score", "reason", "flags"}
-        assert s["status"] in ("graded", "ungradeable", "timed_out") and s["max_score"] == 18.0
+        assert s["status"] in ("graded", "ungradeable", "timed_out") and s["max_score"] == MAX
         assert (s["score"] is None) == (s["status"] != "graded"), "a submission not graded has no score, not 0"
         assert (s["reason"] is None) == (s["status"] == "graded")
 
@@ -210,9 +211,9 @@ def test_rerun_grades_nothing_new_and_force_or_a_new_submission_regrades(graded_
         json.dumps(support.solved(A)))                      # the student hands in a good file
     again = grade.grade_class(A, course, jobs=1, students=[correct, empty], progress=False)
     assert again["graded_now"] == [empty] and again["up_to_date"] == [correct]
-    assert again["students"][1]["status"] == "graded" and again["students"][1]["score"] == 18.0
+    assert again["students"][1]["status"] == "graded" and again["students"][1]["score"] == MAX
     forced = grade.grade_class(A, course, jobs=1, students=[correct], force=True, progress=False)
-    assert forced["graded_now"] == [correct] and forced["students"][0]["score"] == 18.0
+    assert forced["graded_now"] == [correct] and forced["students"][0]["score"] == MAX
 
 
 def test_unknown_assignment_or_student_is_a_clear_error(graded_class):
@@ -291,7 +292,7 @@ def test_grading_on_a_dask_cluster(tmp_path):
         expect = manifest["students"][s]["expect"]
         assert by[s]["status"] == expect["status"]
         if expect["score"] == "full":
-            assert by[s]["score"] == 18.0
+            assert by[s]["score"] == MAX
         if expect["mistakes"]:
             assert set(expect["mistakes"]) <= set(by[s]["mistakes"])
     for s in pick:
