@@ -1,7 +1,9 @@
 """nbgrader's Execute preprocessor, on a kernel from the pool when one is ready.
 
-It also survives two kinds of student code that make plain nbgrader give up on a whole
-submission (and delete its autograded output):
+It imports the hidden tests' package into each kernel before the notebook runs (a fake
+"autograder" package in the notebook's directory would otherwise be imported instead), and it
+survives two kinds of student code that make plain nbgrader give up on a whole submission (and
+delete its autograded output):
 - a cell that does not stop when interrupted at its timeout (it catches KeyboardInterrupt, or
   ignores SIGINT), and a cell that kills its kernel (os._exit, a crash, running out of memory).
   The cell gets an error output saying so; the kernel is replaced, the cells above it are run
@@ -93,16 +95,24 @@ class PooledExecute(Execute):
 
     async def async_start_new_kernel_client(self):
         kc = await super().async_start_new_kernel_client()
+        # The hidden tests' package is imported before any student code runs, so that a fake
+        # "autograder" package in the notebook's directory cannot stand in for it.
+        # (The notebook's directory is left out of sys.path while it is imported: a submission
+        # may hold files.)
+        code = ("import os as _os, sys as _sys\n_path = list(_sys.path)\n"
+                "_sys.path[:] = [p for p in _path if p not in ('', '.', _os.getcwd())]\n"
+                "try:\n    import autograder.hidden\nexcept ImportError:\n    pass\n"
+                "finally:\n    _sys.path[:] = _path\n    del _os, _sys, _path\n")
         if self._pooled:
             # Give the kernel what nbgrader would have started it with: the notebook's directory
             # as working directory, and the NBGRADER_* variables that nbgrader sets while it
             # executes (notebooks use NBGRADER_EXECUTION to skip work during grading).
             path = (self.resources or {}).get("metadata", {}).get("path") or os.getcwd()
             env = {k: v for k, v in os.environ.items() if k.startswith("NBGRADER_")}
-            code = f"import os; os.chdir({str(path)!r}); os.environ.update({env!r})"
-            reply = await self.async_wait_for_reply(kc.execute(code, silent=True))
-            if reply is None or reply["content"]["status"] != "ok":
-                raise RuntimeError("could not prepare the prestarted kernel")
+            code += f"import os; os.chdir({str(path)!r}); os.environ.update({env!r})\n"
+        reply = await self.async_wait_for_reply(kc.execute(code, silent=True))
+        if reply is None or reply["content"]["status"] != "ok":
+            raise RuntimeError("could not prepare the kernel")
         return kc
 
     start_new_kernel_client = run_sync(async_start_new_kernel_client)

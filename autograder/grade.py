@@ -165,12 +165,16 @@ def grade_submission(job):
         try:
             prepare_worker()
             api, cfg = _api(job.course_dir)
+            submission = Path(job.course_dir) / "submitted" / job.student / job.assignment.id
             try:
-                nb = precheck(Path(job.course_dir) / "submitted" / job.student / job.assignment.id, job.assignment)
+                nb = precheck(submission, job.assignment)
             except NotGradable as e:
                 record.update(status="ungradeable", reason=str(e))
             else:
                 flags = integrity.inspect(nb, job.locked)
+                for flag, details in integrity.inspect_files(submission).items():
+                    flags[flag] = flags.get(flag, []) + details
+                flags = {f: flags[f] for f in integrity.FLAGS if f in flags}
                 record.update(flags=list(flags), flag_details=flags)
                 status, reason, run = autograde(api, job.assignment.id, job.student, job.time_limit)
                 record.update(status=status, reason=reason, restarts=[list(r) for r in run.restarts])

@@ -3,8 +3,9 @@
 They are read from the submitted notebook's code, before it runs, and shown to the instructor
 beside the score; nothing is deducted. A flag is a reason to look, not a verdict.
 
-    imports_autograder   imports the course's autograder package (reference solutions, hidden tests)
-                         or runs it
+    imports_autograder   imports the course's autograder package (reference solutions, hidden tests),
+                         runs it, or names it in a string (a fake package in the notebook's folder
+                         would be imported by the hidden tests instead of the real one)
     reads_course_files   names the course's own files: source/, autograded/, submitted/,
                          gradebook.db, nbgrader_config.py, or imports nbgrader
     monkeypatch          reassigns a function of numpy or of the builtins (np.allclose = ...,
@@ -128,8 +129,8 @@ class _Reader(ast.NodeVisitor):
         if isinstance(node.value, str):
             if COURSE_PATH.search(node.value):
                 self.flag("reads_course_files", node, repr(node.value)[:80])
-            elif re.fullmatch(r"autograder(\..*)?", node.value):
-                self.flag("imports_autograder", node, repr(node.value))
+            elif re.search(r"\bautograder\b", node.value):     # importlib, sys.modules, a fake package
+                self.flag("imports_autograder", node, repr(node.value)[:80])
 
 
 def _label(index, cell):
@@ -172,12 +173,24 @@ def inspect(nb, locked):
             continue                     # it will fail when run; nothing to read here
         reader = _Reader(aliases)
         reader.visit(tree)
+        seen_lines = set()
         for flag, line, what in reader.found:
-            found.setdefault(flag, []).append(f"{_label(i, cell)}, line {line}: {what}")
+            if (flag, line) not in seen_lines:       # one detail per flag and line
+                seen_lines.add((flag, line))
+                found.setdefault(flag, []).append(f"{_label(i, cell)}, line {line}: {what}")
     for grade_id in locked:
         if grade_id not in seen:
             found.setdefault("edited_locked_cells", []).append(f"locked cell {grade_id} was deleted")
     return {flag: found[flag] for flag in FLAGS if flag in found}
+
+
+def inspect_files(submission):
+    """Flags of the files submitted with the notebook: a file or folder named like the
+    autograder package (the hidden tests would import it instead of the real one)."""
+    from pathlib import Path
+    names = sorted(str(p.relative_to(submission)) for p in Path(submission).rglob("*")
+                   if p.stem == "autograder" and "__pycache__" not in p.parts)
+    return {"imports_autograder": [f"the submission holds {n}" for n in names]} if names else {}
 
 
 def locked_cells(gradebook, assignment_id, notebook):

@@ -11,7 +11,8 @@ submission is:
     hostile       infinite loops (one ignoring the interrupt), os._exit, an error at the top, a
                   copied cell, deleted or edited locked cells, corrupted or empty files, the wrong
                   notebook, megabytes of output
-    flagged       the reference solution imported, the course's source read, numpy monkeypatched
+    flagged       the reference solution imported, the course's source read, a fake autograder
+                  package planted, numpy monkeypatched
 
 DEST/sample_class.json lists every student with what grading should find ("expect"), which
 the tests compare with what `python -m autograder grade` does find. It works for any
@@ -21,12 +22,13 @@ import copy
 import importlib
 import json
 import pkgutil
+import re
 import shutil
 from pathlib import Path
 
 from . import mistakes
 from .course import CONFIG, SOURCE, assignments
-from .submissions import release_nb, solution_functions, solved, with_function
+from .submissions import release_nb, solution_functions, solved, source_nb, with_function
 
 TIMESTAMP = "2026-03-02 09:{:02d}:00.000000 UTC"
 
@@ -164,6 +166,16 @@ def submissions(assignment_id):
             "except OSError:\n    hidden = None\n")
     add("flagged", "reads-source", "reads the instructor's source notebook (hidden tests, solutions) during grading",
         _inserted(good, first_cell, _cell(peek)), _expect(score="full", flags=["reads_course_files"]))
+    hidden = sorted(set(re.findall(r"from autograder\.hidden\.(\w+) import", json.dumps(source_nb(a.id)))))
+    fake = ("import os\nos.makedirs('autograder/hidden', exist_ok=True)\n"
+            "for name in ['__init__'] + " + repr(hidden) + ":\n"
+            "    with open(f'autograder/hidden/{name}.py', 'w') as f:\n"
+            "        f.write('def __getattr__(name):\\n    return lambda *args, **kwargs: None\\n')\n"
+            "open('autograder/__init__.py', 'w').close()\n")
+    m = next(iter(by_function.values()))[0]
+    add("flagged", "fake-autograder", f"writes a fake autograder package that passes everything, and has {m.id}",
+        _inserted(with_function(good, m.function, m.source()), first_cell, _cell(fake)),
+        _expect(score="partial", flags=["imports_autograder"], mistakes=[m.id]))
     add("flagged", "monkeypatch", "replaces np.allclose so that every comparison passes",
         _inserted(good, first_cell, _cell("np.allclose = lambda *args, **kwargs: True\n")),
         _expect(score="full", flags=["monkeypatch"]))

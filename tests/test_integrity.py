@@ -33,6 +33,8 @@ def with_cell(source, assignment_id=A, at=2):
     "import importlib\nref = importlib.import_module('autograder.reference.rnn')",
     "ref = __import__('autograder')",
     "!python -m autograder check rnn_step_by_step.ipynb",
+    "import os\nos.makedirs('autograder/hidden', exist_ok=True)\nopen('autograder/__init__.py', 'w').close()",
+    "import sys, types\nsys.modules['autograder.hidden.rnn'] = types.ModuleType('fake')",
 ])
 def test_importing_or_running_the_autograder_is_flagged(code):
     found = integrity.inspect(with_cell(code), locked(A))
@@ -120,3 +122,12 @@ def test_the_release_the_solution_and_every_mistake_are_not_flagged(assignment):
         for name, src in support.functions_in(path).items():
             nb = support.with_function(nb, name, src)
         assert integrity.inspect(nb, locked(assignment)) == {}, path.name
+
+
+def test_files_named_like_the_autograder_in_a_submission_are_flagged(tmp_path):
+    (tmp_path / "rnn_step_by_step.ipynb").write_text("{}")
+    (tmp_path / "notes.py").write_text("")
+    assert integrity.inspect_files(tmp_path) == {}
+    (tmp_path / "autograder" / "hidden").mkdir(parents=True)
+    (tmp_path / "autograder" / "hidden" / "rnn.py").write_text("")
+    assert integrity.inspect_files(tmp_path) == {"imports_autograder": ["the submission holds autograder"]}
