@@ -12,3 +12,10 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 c.Execute.timeout = 60
 # Restore graded cells that a student deleted, so that they score 0 rather than vanish.
 c.OverwriteCells.add_missing_cells = True
+
+# Feedback shows the failure messages and none of the hidden tests (nbgrader's default shows them).
+from autograder.feedback import feedback_preprocessors  # noqa: E402
+c.GenerateFeedback.preprocessors = feedback_preprocessors()
+# `nbgrader export` adds each submission's grading status: no silent 0 for one that could not be graded.
+from autograder.reports import StatusCsvExport  # noqa: E402
+c.ExportApp.plugin_class = StatusCsvExport

@@ -1,12 +1,17 @@
 """Command line of the course's autograder: `python -m autograder VERB ...`.
 
     check NOTEBOOK [--json]     grade one notebook (self-study learners, and anyone)
+    grade ASSIGNMENT [...]      grade a class's submissions into the gradebook, with reports (instructors)
+    feedback ASSIGNMENT [...]   write the graded students' feedback HTML, without hidden tests (instructors)
+    sample-class ASSIGNMENT DEST   make a sample class of about 30 submissions (demos, tests)
     open [--instructor]         JupyterLab for learners (on work/, a copy of release/) or instructors
     release [ASSIGNMENT ...]    regenerate release/ from source/ with nbgrader (maintainers)
 """
 import argparse
 import json
 import sys
+
+from .course import ROOT
 
 
 def _print_table(result):
@@ -35,6 +40,81 @@ def cmd_check(args):
     return 0
 
 
+def _first_failure(row):
+    if row["status"] != "graded":
+        return row["reason"] or ""
+    failed = [t for t in row["tests"] if not t["passed"]]
+    return f"{failed[0]['grade_id']}: {failed[0]['message']}" if failed else ""
+
+
+def cmd_grade(args):
+    from .course import NotGradable
+    from .grade import grade_class
+    try:
+        done = grade_class(args.assignment, args.course_dir, jobs=args.jobs, students=args.student,
+                           force=args.force, scheduler=args.scheduler, time_limit=args.time_limit,
+                           feedback=args.feedback, progress=not args.json)
+    except NotGradable as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted: the submissions graded so far are kept; run grade again to go on", file=sys.stderr)
+        return 130
+    if args.json:
+        keys = ("student", "status", "score", "max_score", "reason", "flags")
+        print(json.dumps({"assignment": done["assignment"],
+                          "students": [{k: r[k] for k in keys} for r in done["students"]]}))
+        return 0
+    rows = done["students"]
+    width = max([len(r["student"]) for r in rows] + [7])
+    print(f"{done['assignment']}: {len(rows)} submissions, {len(done['graded_now'])} graded now, "
+          f"{len(done['up_to_date'])} already graded and unchanged" +
+          (" (--force regrades them)" if done["up_to_date"] else ""))
+    print(f"{'student':{width}}  {'status':11}  {'score':>7}  {'flags':20}  reason, or first failed test")
+    for r in rows:
+        score = "-" if r["score"] is None else f"{r['score']:g}/{r['max_score']:g}"
+        line = f"{r['student']:{width}}  {r['status']:11}  {score:>7}  {' '.join(r['flags']):20}  {_first_failure(r)}"
+        print(line[:160].rstrip())
+    print()
+    print(done["summary"])
+    paths = done["reports"]
+    print(f"Reports: {paths['tests']}, {paths['grades']}, {paths['summary']}")
+    if args.feedback:
+        print(f"Feedback: {args.course_dir}/feedback/<student>/{done['assignment']}/ (nbgrader release_feedback sends it)")
+    return 0
+
+
+def cmd_feedback(args):
+    from .course import NotGradable
+    from .grade import feedback_class
+    try:
+        done = feedback_class(args.assignment, args.course_dir, jobs=args.jobs, students=args.student)
+    except NotGradable as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(f"{done['assignment']}: feedback written for {len(done['written'])} students in "
+          f"{args.course_dir}/feedback/<student>/{done['assignment']}/ (nbgrader release_feedback sends it)")
+    for student, why in done["failed"].items():
+        print(f"  not written for {student}: {why}")
+    return 1 if done["failed"] else 0
+
+
+def cmd_sample_class(args):
+    from .sample_class import make
+    try:
+        manifest = make(args.assignment, args.dest, cell_timeout=args.cell_timeout)
+    except (KeyError, FileExistsError) as e:
+        print(f"error: {e.args[0]}", file=sys.stderr)
+        return 2
+    kinds = {}
+    for s in manifest["students"].values():
+        kinds[s["kind"]] = kinds.get(s["kind"], 0) + 1
+    print(f"{args.dest}: a course directory with {len(manifest['students'])} submissions of {args.assignment} "
+          f"({', '.join(f'{n} {k}' for k, n in kinds.items())}); sample_class.json says what each one is.")
+    print(f"Grade them:  python -m autograder grade {args.assignment} --course-dir {args.dest}")
+    return 0
+
+
 def cmd_release(args):
     from .release import build_release
     from .course import RELEASE, assignments
@@ -57,6 +137,30 @@ def main(argv=None):
     p.add_argument("notebook")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.set_defaults(run=cmd_check)
+    p = verbs.add_parser("grade", help="grade every submission of an assignment (nbgrader layout) into the gradebook")
+    p.add_argument("assignment")
+    p.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: the number of cores)")
+    p.add_argument("--student", action="append", metavar="ID", help="grade only this student (repeatable)")
+    p.add_argument("--force", action="store_true", help="regrade submissions already graded and unchanged")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="run the jobs on this Dask scheduler (tcp://host:8786)")
+    p.add_argument("--course-dir", default=str(ROOT), help="the nbgrader course directory (default: this course)")
+    p.add_argument("--time-limit", type=float, metavar="SECONDS",
+                   help="per submission (default: five times the cell timeout, c.Execute.timeout)")
+    p.add_argument("--feedback", action="store_true",
+                   help="also write each graded student's feedback HTML (else: the feedback verb, after review)")
+    p.set_defaults(run=cmd_grade)
+    p = verbs.add_parser("feedback", help="write the feedback HTML of graded submissions, without hidden tests")
+    p.add_argument("assignment")
+    p.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: the number of cores)")
+    p.add_argument("--student", action="append", metavar="ID", help="only this student (repeatable)")
+    p.add_argument("--course-dir", default=str(ROOT), help="the nbgrader course directory (default: this course)")
+    p.set_defaults(run=cmd_feedback)
+    p = verbs.add_parser("sample-class", help="make a sample class of about 30 submissions, for demos and tests")
+    p.add_argument("assignment")
+    p.add_argument("dest", help="a new directory: it becomes a course directory")
+    p.add_argument("--cell-timeout", type=int, default=5, help="c.Execute.timeout of the sample course (seconds)")
+    p.set_defaults(run=cmd_sample_class)
     p = verbs.add_parser("release", help="regenerate release/ from source/ with nbgrader")
     p.add_argument("assignments", nargs="*")
     p.set_defaults(run=cmd_release)

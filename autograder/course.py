@@ -32,17 +32,19 @@ def nbgrader_cells(nb):
             if isinstance(c, dict) and isinstance(c.get("metadata", {}).get("nbgrader"), dict)]
 
 
+def read_assignment(nb_path):
+    """The Assignment whose source notebook is nb_path (source/<id>/<notebook>.ipynb of a course)."""
+    nb_path = Path(nb_path)
+    meta = nbgrader_cells(json.loads(nb_path.read_text()))
+    return Assignment(id=nb_path.parent.name, notebook=nb_path.stem,
+                      grade_ids=tuple(m["grade_id"] for m in meta if "grade_id" in m),
+                      graded=tuple((m["grade_id"], float(m.get("points", 0))) for m in meta if m.get("grade")))
+
+
 @cache
 def assignments():
     """Every assignment of the course, found in source/ (one notebook per assignment)."""
-    found = {}
-    for nb_path in sorted(SOURCE.glob("*/*.ipynb")):
-        meta = nbgrader_cells(json.loads(nb_path.read_text()))
-        found[nb_path.parent.name] = Assignment(
-            id=nb_path.parent.name, notebook=nb_path.stem,
-            grade_ids=tuple(m["grade_id"] for m in meta if "grade_id" in m),
-            graded=tuple((m["grade_id"], float(m.get("points", 0))) for m in meta if m.get("grade")))
-    return found
+    return {p.parent.name: read_assignment(p) for p in sorted(SOURCE.glob("*/*.ipynb"))}
 
 
 def read_notebook_json(path):

@@ -8,13 +8,13 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .check import _failure_reason, _install_fast_gradebook, course_config
+from .autograde import course_config, failure_reason, install_fast_gradebook
 from .course import SOURCE
 
 
 def build_release(assignment_id, out_root):
     """Generate release/<assignment_id>/ under out_root, replacing what is there."""
-    _install_fast_gradebook()
+    install_fast_gradebook()
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 
@@ -26,7 +26,7 @@ def build_release(assignment_id, out_root):
         api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
         result = api.generate_assignment(assignment_id)
         if not result["success"]:
-            raise RuntimeError(f"generate_assignment {assignment_id} failed: {_failure_reason(result)}")
+            raise RuntimeError(f"generate_assignment {assignment_id} failed: {failure_reason(result)}")
         dest = Path(out_root) / assignment_id
         if dest.exists():
             shutil.rmtree(dest)

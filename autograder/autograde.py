@@ -1,0 +1,147 @@
+"""nbgrader's autograde of one submission in a course directory, and what it found.
+
+Shared by `check` (one notebook, in a throw-away course directory) and `grade` (a whole class,
+in the instructor's course directory): the course's nbgrader configuration pointed at a course
+root, a gradebook without alembic's subprocess, nbgrader's autograde under a time limit, and the
+per-test results read back from the gradebook and the autograded notebook.
+"""
+import json
+import re
+from pathlib import Path
+
+from .course import CONFIG
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def course_config(root, config_file=None):
+    """The nbgrader configuration of the course directory `root`.
+
+    It is root's nbgrader_config.py if there is one, else the course's, with the gradebook of
+    root (waiting for a lock rather than failing), the autograder's preprocessors (execute.py,
+    preprocessors.py), and feedback that shows no hidden test (feedback.py).
+    """
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from .execute import autograde_preprocessors
+    from .feedback import feedback_preprocessors
+    from .preprocessors import sanitize_preprocessors
+    root = Path(root)
+    if config_file is None:
+        config_file = root / "nbgrader_config.py" if (root / "nbgrader_config.py").is_file() else CONFIG
+    config_file = Path(config_file)
+    cfg = PyFileConfigLoader(config_file.name, path=str(config_file.parent)).load_config()
+    cfg.CourseDirectory.root = str(root)
+    cfg.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}?timeout=30"
+    cfg.Exchange.root = str(root / "exchange")     # unused; stops nbgrader warning about it
+    cfg.Autograde.sanitize_preprocessors = sanitize_preprocessors()
+    cfg.Autograde.autograde_preprocessors = autograde_preprocessors()
+    cfg.GenerateFeedback.preprocessors = feedback_preprocessors()
+    return cfg
+
+
+def _fast_alembic_version():
+    """nbgrader asks the alembic command line for its schema head (about 2 s); ask alembic in-process."""
+    import nbgrader
+    from alembic.script import ScriptDirectory
+    return ScriptDirectory(str(Path(nbgrader.__file__).parent / "alembic")).get_current_head()
+
+
+def install_fast_gradebook():
+    import warnings
+
+    import nbgrader.api
+    from sqlalchemy.exc import SAWarning
+    if nbgrader.api.get_alembic_version is not _fast_alembic_version:
+        nbgrader.api.get_alembic_version = _fast_alembic_version
+    # nbgrader 0.9 with SQLAlchemy 2 warns about its own session use; nothing a user can act on
+    warnings.filterwarnings("ignore", category=SAWarning)
+
+
+def cell_message(cell, score, max_score, timeout):
+    """One line saying why a graded cell lost points, from its outputs."""
+    if score is not None and score >= max_score:
+        return ""
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "error":
+            ename, evalue = out.get("ename", "Error"), ANSI.sub("", str(out.get("evalue", ""))).strip()
+            first = evalue.splitlines()[0] if evalue else ""
+            if ename == "DeadKernelError" or (ename == "CellTimeoutError" and first):
+                return first                            # written by the autograder's Execute
+            if ename in ("CellTimeoutError", "KeyboardInterrupt"):   # nbgrader interrupts a cell at its timeout
+                return f"the cell did not finish within {timeout} s and was interrupted (an infinite loop?)"
+            return first if ename == "AssertionError" and first else f"{ename}: {first}".rstrip(": ")
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "stream" and out.get("name") == "stderr":
+            line = ANSI.sub("", out.get("text", "")).strip().splitlines()
+            return "the cell wrote to stderr, which nbgrader scores as 0: " + (line[0] if line else "")
+    return "no points (the cell did not run)" if score is None else "no points"
+
+
+def results(course_root, assignment, student, cfg=None, gradebook=None):
+    """Per-test results of an autograded submission: from the gradebook and the autograded notebook.
+
+    The result dict of the grading contract: assignment, notebook, score, max_score, tests.
+    gradebook: an open nbgrader Gradebook of the course, to read many results in one session.
+    """
+    from nbgrader.api import Gradebook
+    cfg = cfg or course_config(course_root)
+    if gradebook is None:
+        with Gradebook(cfg.CourseDirectory.db_url) as gb:
+            return results(course_root, assignment, student, cfg, gb)
+    sub = gradebook.find_submission_notebook(assignment.notebook, assignment.id, student)
+    scores = {g.name: g.score for g in sub.grades}
+    nb_path = Path(course_root) / "autograded" / student / assignment.id / f"{assignment.notebook}.ipynb"
+    cells = {c["metadata"]["nbgrader"]["grade_id"]: c for c in json.loads(nb_path.read_text())["cells"]
+             if c.get("metadata", {}).get("nbgrader", {}).get("grade")}
+    tests = []
+    for grade_id, points in assignment.graded:
+        score = scores.get(grade_id)
+        message = cell_message(cells.get(grade_id, {}), score, points, cfg.Execute.timeout)
+        score = float(score or 0.0)
+        tests.append({"grade_id": grade_id, "score": score, "max_score": points,
+                      "passed": score >= points, "message": message})
+    return {"assignment": assignment.id, "notebook": f"{assignment.notebook}.ipynb",
+            "score": sum(t["score"] for t in tests), "max_score": sum(t["max_score"] for t in tests),
+            "tests": tests}
+
+
+# The last line of a Python traceback: "package.module.SomeError: what went wrong".
+_EXCEPTION = re.compile(r"^\s*(?:[A-Za-z_][\w]*\.)*([A-Za-z_]\w*(?:Error|Exception|Exit|Interrupt|TimedOut))(?::\s*(.*))?$")
+_EXPLAINED = {
+    "DeadKernelError": "the kernel died while the notebook ran (os._exit, a crash, or out of memory)",
+    "UnresponsiveKernelError": "the kernel stopped responding (an infinite loop using a lot of memory?)",
+}
+
+
+def failure_reason(result):
+    """Why nbgrader could not process a submission, in one line, from its captured log."""
+    text = ANSI.sub("", (result.get("log") or "") + "\n" + (result.get("error") or ""))
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    found = [m for m in map(_EXCEPTION.match, lines) if m and m.group(1) != "NbGraderException"]
+    if found:
+        name, detail = found[-1].group(1), (found[-1].group(2) or "").strip()
+        reason = _EXPLAINED.get(name) or f"{name}: {detail}".rstrip(": ")
+    else:
+        errors = [ln[len("[ERROR]"):].strip() for ln in lines if ln.startswith("[ERROR]")]
+        errors = [e for e in errors if not e.startswith(("There was an error processing", "Please see"))]
+        reason = errors[0] if errors else lines[-1] if lines else "unknown error"
+    return reason[:300]
+
+
+def autograde(api, assignment_id, student, time_limit=None):
+    """Run nbgrader's autograde on one submission. Returns (status, reason, run).
+
+    status is "graded", "timed_out" (the notebook ran past time_limit seconds) or "ungradeable"
+    (nbgrader could not process it; reason says why). nbgrader removes the autograded output of
+    a submission it could not process. run is the execute.Run, which lists the cells whose
+    kernel had to be replaced.
+    """
+    from .execute import time_limit as limit
+    with limit(time_limit) as run:
+        done = api.autograde(assignment_id, student, force=True, create=True)
+    if done["success"]:
+        return "graded", None, run
+    if run.timed_out:
+        return "timed_out", f"the notebook did not finish within the time limit of {time_limit:g} s ({run.where()})", run
+    return "ungradeable", f"nbgrader could not grade it: {failure_reason(done)}", run

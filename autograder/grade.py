@@ -1,0 +1,406 @@
+"""Grade a whole class: `python -m autograder grade ASSIGNMENT`.
+
+Every submission under submitted/<student>/<assignment>/ of an nbgrader course directory is
+graded by nbgrader's own autograde, and the scores go into that course's gradebook.db, where
+formgrader and `nbgrader export` find them. Around nbgrader, this adds what a class needs:
+
+- speed: submissions run in parallel, in long-lived workers (workers.py) that each keep a
+  kernel warm, rather than one nbgrader process after another;
+- isolation: a submission that cannot be graded (unreadable, empty, the wrong notebook, ...) is
+  "ungradeable" with its reason, one that runs past the time limit is "timed_out"; neither
+  stops the others, and neither is left in the gradebook looking like a score of 0;
+- integrity flags (integrity.py), the instructor's reports (reports.py), and feedback without
+  the hidden tests (feedback.py), written with --feedback or by `feedback_class` after review;
+- idempotence: a submission graded before and unchanged since is not graded again (--force
+  regrades). What each grading found is kept in reports/<assignment>/grading.json.
+
+`grade_submission` is the job that a worker runs for one submission, on this machine or on a
+Dask cluster; `grade_class` is the instructor's command.
+"""
+import atexit
+import copy
+import hashlib
+import json
+import os
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .autograde import autograde, course_config, failure_reason, install_fast_gradebook
+from .course import ROOT, Assignment, NotGradable, assignments, nbgrader_cells, read_assignment, read_notebook_json
+from .kernels import POOL
+
+STATUSES = ("graded", "ungradeable", "timed_out")
+# what a worker may take beyond the notebook's time limit (nbgrader's own steps, feedback, a
+# kernel that must be killed) before it is considered stuck and replaced
+GRACE = 60
+
+
+@dataclass(frozen=True)
+class Job:
+    """One submission to grade. Plain data, so that it can travel to another process or machine."""
+    course_dir: str
+    assignment: Assignment
+    student: str
+    time_limit: float
+    locked: dict            # grade_id -> source of each locked cell as released (integrity.py)
+    fingerprint: str        # of the submitted files and of the assignment in the gradebook
+    feedback: bool = False  # also write the student's feedback HTML
+
+
+# ---- the job: one submission, in a worker -------------------------------------------------
+
+_APIS = {}
+_ONE_AT_A_TIME = threading.Lock()    # nbgrader changes the process's directory and environment
+
+
+_PREPARED = []
+
+
+def prepare_imports():
+    """Import what grading needs (most of the start-up time of a grading process)."""
+    install_fast_gradebook()
+    import nbgrader.apps  # noqa: F401
+
+    from . import execute, feedback, integrity, preprocessors, reports  # noqa: F401
+
+
+def prepare_worker():
+    """Get this process ready to grade: a kernel starting, nbgrader imported."""
+    if not _PREPARED:
+        _PREPARED.append(True)
+        POOL.keep_warm = True
+        POOL.prestart()
+        atexit.register(POOL.close)
+    prepare_imports()
+
+
+def _api(course_dir):
+    """nbgrader's API on course_dir, made once per process."""
+    if course_dir not in _APIS:
+        prepare_imports()
+        from nbgrader.apps import NbGraderAPI
+        from nbgrader.coursedir import CourseDirectory
+        cfg = course_config(course_dir)
+        _APIS[course_dir] = (NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg), cfg)
+    return _APIS[course_dir]
+
+
+def owner(nb, assignment):
+    """The id of the assignment whose cells nb has most of (assignment's on a tie), or None."""
+    ids = {m.get("grade_id") for m in nbgrader_cells(nb)}
+    best, overlap = None, 0
+    for a in [assignment] + [a for a in assignments().values() if a.id != assignment.id]:
+        if len(ids & set(a.grade_ids)) > overlap:
+            best, overlap = a.id, len(ids & set(a.grade_ids))
+    return best
+
+
+def precheck(submission, assignment):
+    """The submitted notebook as JSON; or NotGradable, saying why nbgrader should not be given it."""
+    name = f"{assignment.notebook}.ipynb"
+    path = Path(submission) / name
+    if not path.is_file():
+        others = sorted(p.name for p in Path(submission).glob("*.ipynb"))
+        if not others:
+            raise NotGradable(f"no notebook was submitted (expected {name})")
+        for other in others:
+            try:
+                found = owner(read_notebook_json(Path(submission) / other), assignment)
+            except NotGradable:
+                continue
+            if found == assignment.id:
+                raise NotGradable(f"the notebook was submitted as {other}, not {name}: rename it and regrade this student")
+            if found:
+                raise NotGradable(f"no {name}; the submission holds {other}, a notebook of {found}")
+        raise NotGradable(f"no {name} in the submission (it holds {', '.join(others)})")
+    if path.stat().st_size == 0:
+        raise NotGradable(f"{name} is an empty file (0 bytes)")
+    try:
+        nb = read_notebook_json(path)
+    except NotGradable as e:
+        raise NotGradable(str(e).replace(str(path), name, 1)) from None
+    found = owner(nb, assignment)
+    if found != assignment.id:
+        raise NotGradable(f"{name} is a notebook of {found}, not of {assignment.id}" if found else
+                          f"{name} has none of the cells of {assignment.id} (a notebook of another course?)")
+    return nb
+
+
+def forget(course_dir, assignment_id, student, db_url):
+    """Remove a submission's autograded files, feedback and gradebook entry (it has no valid grade).
+
+    The student stays in (or is added to) the gradebook, so that `nbgrader export` lists them.
+    """
+    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.utils import rmtree
+    for step in ("autograded", "feedback"):
+        d = Path(course_dir) / step / student / assignment_id
+        if d.exists():
+            rmtree(str(d))
+    with Gradebook(db_url) as gb:
+        gb.update_or_create_student(student)
+        try:
+            gb.remove_submission(assignment_id, student)
+        except MissingEntry:
+            pass
+
+
+def grade_submission(job):
+    """Grade one submission with nbgrader in job.course_dir. Returns its record (a dict).
+
+    The record has student, status ("graded", "ungradeable" or "timed_out"), reason (why it is
+    not graded, else None), flags and flag_details (integrity.py), restarts (cells whose kernel
+    had to be replaced), fingerprint, seconds and graded_at. Scores are in the gradebook.
+    """
+    from . import integrity
+    started = time.monotonic()
+    record = {"student": job.student, "status": None, "reason": None, "flags": [], "flag_details": {},
+              "restarts": []}
+    with _ONE_AT_A_TIME:
+        try:
+            prepare_worker()
+            api, cfg = _api(job.course_dir)
+            submission = Path(job.course_dir) / "submitted" / job.student / job.assignment.id
+            try:
+                nb = precheck(submission, job.assignment)
+            except NotGradable as e:
+                record.update(status="ungradeable", reason=str(e))
+            else:
+                flags = integrity.inspect(nb, job.locked)
+                for flag, details in integrity.inspect_files(submission).items():
+                    flags[flag] = flags.get(flag, []) + details
+                flags = {f: flags[f] for f in integrity.FLAGS if f in flags}
+                record.update(flags=list(flags), flag_details=flags)
+                status, reason, run = autograde(api, job.assignment.id, job.student, job.time_limit)
+                record.update(status=status, reason=reason, restarts=[list(r) for r in run.restarts])
+                if status == "graded" and job.feedback:
+                    done = api.generate_feedback(job.assignment.id, job.student, force=True)
+                    if not done["success"]:
+                        record["feedback_error"] = failure_reason(done)
+            if record["status"] != "graded":
+                forget(job.course_dir, job.assignment.id, job.student, cfg.CourseDirectory.db_url)
+        except Exception as e:       # the grader's own failure: say so, and let the others go on
+            record.update(status="ungradeable", reason=f"the grader failed: {type(e).__name__}: {e}"[:300])
+    record.update(fingerprint=job.fingerprint, seconds=round(time.monotonic() - started, 2),
+                  graded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    return record
+
+
+def lost(job, why, status="timed_out"):
+    """The record of a submission whose worker died or had to be stopped; its partial results are removed."""
+    cfg = course_config(job.course_dir)
+    forget(job.course_dir, job.assignment.id, job.student, cfg.CourseDirectory.db_url)
+    return {"student": job.student, "status": status, "reason": why, "flags": [], "flag_details": {},
+            "restarts": [], "fingerprint": job.fingerprint, "seconds": None,
+            "graded_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+
+
+def feedback_submission(job):
+    """Write the feedback HTML of one graded submission: job is (course_dir, assignment_id, student).
+
+    Returns (student, None) or (student, why it failed).
+    """
+    course_dir, assignment_id, student = job
+    with _ONE_AT_A_TIME:
+        try:
+            api, _ = _api(course_dir)
+            done = api.generate_feedback(assignment_id, student, force=True)
+            return student, None if done["success"] else failure_reason(done)
+        except Exception as e:
+            return student, f"{type(e).__name__}: {e}"[:300]
+
+
+# ---- the class: in the instructor's process -----------------------------------------------
+
+def course_assignment(course_dir, assignment_id):
+    """The assignment as the course directory's source/ defines it."""
+    notebooks = sorted((Path(course_dir) / "source" / assignment_id).glob("*.ipynb"))
+    if not notebooks:
+        known = sorted(p.name for p in (Path(course_dir) / "source").glob("*") if p.is_dir())
+        raise NotGradable(f"no assignment {assignment_id} in {Path(course_dir) / 'source'} "
+                          f"(known: {', '.join(known) or 'none'})")
+    return read_assignment(notebooks[0])
+
+
+def records_path(course_dir, assignment_id):
+    return Path(course_dir) / "reports" / assignment_id / "grading.json"
+
+
+def load_records(course_dir, assignment_id):
+    """{student: record} of earlier gradings of the assignment."""
+    path = records_path(course_dir, assignment_id)
+    try:
+        return json.loads(path.read_text())["students"]
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+def save_records(course_dir, assignment_id, records):
+    path = records_path(course_dir, assignment_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"assignment": assignment_id, "students": dict(sorted(records.items()))}, indent=1))
+    os.replace(tmp, path)
+
+
+def gradebook_version(gradebook, assignment):
+    """A hash of the assignment's cells in the gradebook (hidden tests included): the grader's version."""
+    h = hashlib.sha256()
+    for sc in sorted(gradebook.find_notebook(assignment.notebook, assignment.id).source_cells, key=lambda c: c.name):
+        h.update(f"{sc.name}\0{sc.checksum}\0{sc.source}\0".encode())
+    return h.hexdigest()
+
+
+def fingerprint(submission, version):
+    """"<hash of the submission's files>:<the grader's version>": a regrade is due when it changes."""
+    h = hashlib.sha256()
+    for f in sorted(p for p in Path(submission).rglob("*") if p.is_file()):
+        h.update(str(f.relative_to(submission)).encode() + b"\0" + f.read_bytes())
+    return f"{h.hexdigest()[:20]}:{version[:12]}"
+
+
+def ensure_assignment(cfg, assignment):
+    """Record the assignment's cells in the course's gradebook, as `nbgrader generate_assignment`
+    does, if they are not there yet. The student version it also builds goes to a temporary
+    directory: the course's release/ is not touched. Returns True if it had to."""
+    from nbgrader.api import Gradebook, MissingEntry
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    with Gradebook(cfg.CourseDirectory.db_url) as gb:
+        try:
+            gb.find_notebook(assignment.notebook, assignment.id)
+            return False
+        except MissingEntry:
+            pass
+    with tempfile.TemporaryDirectory(prefix="bptt-release-") as tmp:
+        cfg = copy.deepcopy(cfg)
+        cfg.CourseDirectory.release_directory = tmp
+        api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
+        done = api.generate_assignment(assignment.id, force=True, create=True)
+    if not done["success"]:
+        raise RuntimeError(f"nbgrader generate_assignment {assignment.id} failed: {failure_reason(done)}")
+    return True
+
+
+def _up_to_date(record, fp, course_dir, assignment):
+    if not record or record.get("fingerprint") != fp or record.get("status") not in STATUSES:
+        return False
+    if record["status"] == "graded":   # still there (nobody removed it since)?
+        return (Path(course_dir) / "autograded" / record["student"] / assignment.id /
+                f"{assignment.notebook}.ipynb").is_file()
+    return True
+
+
+def grade_class(assignment_id, course_dir=ROOT, *, jobs=None, students=None, force=False, scheduler=None,
+                time_limit=None, feedback=False, progress=True):
+    """Grade the class's submissions of an assignment; write the reports. Returns a dict:
+
+    assignment, students (the report rows of the students asked for, reports.py), graded_now and
+    up_to_date (lists of students), summary (the class summary, text) and reports (paths).
+    feedback: also write each graded student's feedback HTML (see feedback_class).
+    Raises NotGradable for an unknown assignment or student.
+    """
+    root = Path(course_dir).resolve()
+    a = course_assignment(root, assignment_id)
+    submitted = sorted(p.parent.name for p in (root / "submitted").glob(f"*/{a.id}") if p.is_dir())
+    if students:
+        missing = [s for s in students if s not in submitted]
+        if missing:
+            raise NotGradable(f"no submission of {a.id} by {', '.join(missing)} under {root / 'submitted'}")
+    from .workers import DaskPool, LocalPool, start_early
+    selected = list(dict.fromkeys(students or submitted))
+    records = load_records(root, a.id)
+    n = max(1, min(jobs or os.cpu_count() or 1, len(selected)))
+    log = records_path(root, a.id).with_name("grade.log")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    # unless every submission looks graded already, the workers' fork server starts now and
+    # imports nbgrader while this process does
+    likely = force or any(records.get(s, {}).get("fingerprint", ":").split(":")[0] !=
+                          fingerprint(root / "submitted" / s / a.id, "").split(":")[0] for s in selected)
+    if likely and scheduler is None:
+        start_early()
+    prepare_imports()
+    from tqdm import tqdm
+
+    from . import reports
+    from .integrity import locked_cells
+    pool = LocalPool(n, log) if likely and scheduler is None else None
+    try:
+        from nbgrader.api import Gradebook
+        cfg = course_config(root)
+        limit = float(time_limit or 5 * (cfg.Execute.timeout or 30))
+        ensure_assignment(cfg, a)
+        with Gradebook(cfg.CourseDirectory.db_url) as gb:
+            locked = locked_cells(gb, a.id, a.notebook)
+            version = gradebook_version(gb, a)
+        todo, current = [], []
+        for s in selected:
+            fp = fingerprint(root / "submitted" / s / a.id, version)
+            if not force and _up_to_date(records.get(s), fp, root, a):
+                current.append(s)
+            else:
+                todo.append(Job(str(root), a, s, limit, locked, fp, feedback))
+        if todo:
+            if pool is None:
+                pool = DaskPool(scheduler) if scheduler else LocalPool(min(n, len(todo)), log)
+            with tqdm(total=len(todo), unit="submission", desc=f"grading {a.id}",
+                      disable=not (progress and sys.stderr.isatty()), leave=False) as bar:
+                for record in pool.run(todo, limit + GRACE, lost):
+                    records[record["student"]] = record
+                    save_records(root, a.id, records)
+                    bar.set_postfix_str(f"{record['student']}: {record['status']}", refresh=False)
+                    bar.update()
+    finally:
+        if pool is not None:
+            pool.close()
+    written = reports.write(root, a, records, cfg)
+    rows = {r["student"]: r for r in written["rows"]}
+    return {"assignment": a.id, "students": [rows[s] for s in selected if s in rows],
+            "graded_now": [j.student for j in todo], "up_to_date": current,
+            "summary": written["summary"], "reports": written["paths"]}
+
+
+def feedback_class(assignment_id, course_dir=ROOT, *, jobs=None, students=None, progress=True):
+    """Write the feedback HTML of the graded submissions, in parallel workers, into
+    feedback/<student>/<assignment>/ (where `nbgrader release_feedback` finds it).
+
+    This is nbgrader's generate_feedback with the course's leak-free configuration, as a step
+    of its own: run it after reviewing the grades in formgrader, so that the feedback shows the
+    final scores. Returns {"assignment", "written": [students], "failed": {student: reason}}.
+    """
+    from tqdm import tqdm
+
+    from .workers import LocalPool, start_early
+    root = Path(course_dir).resolve()
+    a = course_assignment(root, assignment_id)
+    records = load_records(root, a.id)
+    graded = [s for s, r in sorted(records.items()) if r["status"] == "graded"]
+    if students:
+        missing = [s for s in students if s not in graded]
+        if missing:
+            raise NotGradable(f"no graded submission of {a.id} by {', '.join(missing)} (grade them first)")
+    selected = list(dict.fromkeys(students or graded))
+    written, failed = [], {}
+    if selected:
+        start_early()
+        log = records_path(root, a.id).with_name("grade.log")
+        pool = LocalPool(max(1, min(jobs or os.cpu_count() or 1, len(selected))), log,
+                         job_function=feedback_submission, prepare=prepare_imports)
+        try:
+            with tqdm(total=len(selected), unit="student", desc=f"feedback {a.id}",
+                      disable=not (progress and sys.stderr.isatty()), leave=False) as bar:
+                jobs_ = [(str(root), a.id, s) for s in selected]
+                for student, why in pool.run(jobs_, 300, lambda job, why, status=None: (job[2], why)):
+                    if why:
+                        failed[student] = why
+                    else:
+                        written.append(student)
+                    bar.update()
+        finally:
+            pool.close()
+    return {"assignment": a.id, "written": sorted(written), "failed": failed}
