@@ -178,6 +178,8 @@ def grade_submission(job):
                 record.update(flags=list(flags), flag_details=flags)
                 status, reason, run = autograde(api, job.assignment.id, job.student, job.time_limit)
                 record.update(status=status, reason=reason, restarts=[list(r) for r in run.restarts])
+                if status == "graded" and flags:
+                    flag_in_gradebook(cfg.CourseDirectory.db_url, job.assignment, job.student)
                 if status == "graded" and job.feedback:
                     done = api.generate_feedback(job.assignment.id, job.student, force=True)
                     if not done["success"]:
@@ -189,6 +191,15 @@ def grade_submission(job):
     record.update(fingerprint=job.fingerprint, seconds=round(time.monotonic() - started, 2),
                   graded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
     return record
+
+
+def flag_in_gradebook(db_url, assignment, student):
+    """Show integrity findings where instructors look: formgrader's "Flagged?" column. Never
+    unflags, so that a flag an instructor set by hand survives regrading."""
+    from nbgrader.api import Gradebook
+    with Gradebook(db_url) as gb:
+        gb.find_submission_notebook(assignment.notebook, assignment.id, student).flagged = True
+        gb.db.commit()
 
 
 def lost(job, why, status="timed_out"):

@@ -95,6 +95,9 @@ def test_gradebook_holds_the_graded_and_nothing_for_the_others(graded_class):
         for s in result["students"]:
             if s["status"] == "graded":
                 assert gb.find_submission(A, s["student"]).score == s["score"]
+                # integrity findings show in formgrader's "Flagged?" column
+                flagged = gb.find_submission_notebook("rnn_step_by_step", A, s["student"]).flagged
+                assert flagged == bool(s["flags"]), s["student"]
             else:
                 with pytest.raises(MissingEntry):
                     gb.find_submission(A, s["student"])

@@ -105,3 +105,17 @@ def test_wrong_solution_shows_its_failure_message(page, learner_lab, shot):
     row.scroll_into_view_if_needed()
     shot(page, "2-check-names-the-mistake")
     shot(page.locator(f"{CURRENT} table.bptt-check"), "3-check-table")
+
+
+def test_learner_lab_has_validate_and_no_broken_assignment_list(page, learner_lab):
+    open_notebook(page, learner_lab, f"01_rnn_step_by_step/{NB}")
+    assert page.locator(f"{CURRENT} .jp-Toolbar").get_by_text("Validate", exact=True).count() == 1
+    assert page.locator(".lm-MenuBar-itemLabel").get_by_text("Nbgrader", exact=True).count() == 0
+    for path in ("assignments", "formgrader", "courses"):   # the server extensions are off too
+        import urllib.error
+        import urllib.request
+        try:
+            status = urllib.request.urlopen(learner_lab.link(path), timeout=10).status
+        except urllib.error.HTTPError as e:
+            status = e.code
+        assert status == 404, (path, status)

@@ -1,0 +1,60 @@
+"""The instructor's loop in the browser: formgrader, opened with the course's instructor command
+on a course directory where `python -m autograder grade` has graded the sample class."""
+import json
+import subprocess
+import sys
+
+import pytest
+from conftest import Lab
+
+from autograder import sample_class
+
+A = "01_rnn_step_by_step"
+
+
+@pytest.fixture(scope="module")
+def graded_course(tmp_path_factory):
+    course = tmp_path_factory.mktemp("instructor") / "course"
+    manifest = sample_class.make(A, course, cell_timeout=5)
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade", A, "--course-dir", str(course),
+                           "--jobs", "2", "--time-limit", "30", "--json"],
+                          capture_output=True, text=True, timeout=900)
+    assert done.returncode == 0, done.stderr[-2000:]
+    graded = {s["student"]: s for s in json.loads(done.stdout)["students"]}
+    return course, manifest, graded
+
+
+@pytest.fixture(scope="module")
+def instructor_lab(graded_course, tmp_path_factory):
+    lab = Lab(["--instructor", "--dir", str(graded_course[0])], cwd=graded_course[0],
+              state=tmp_path_factory.mktemp("instructor-lab-state"))
+    yield lab
+    lab.stop()
+
+
+def test_formgrader_shows_the_assignment_and_the_graded_class(page, graded_course, instructor_lab, shot):
+    course, manifest, graded = graded_course
+    page.goto(instructor_lab.link("formgrader"))
+    row = page.locator("tr", has_text=A)
+    row.wait_for()
+    assert str(len(manifest["students"])) in row.inner_text()          # "# Submissions"
+    shot(page, "1-manage-assignments")
+
+    page.goto(instructor_lab.link(f"formgrader/gradebook/{A}/rnn_step_by_step"))
+    page.get_by_text("Show All Names").click()
+    table = page.locator("table")
+    table.get_by_text("s01-correct").wait_for()
+    for student, result in graded.items():
+        if result["status"] != "graded":     # ungradeable and timed-out work is not shown as a score
+            assert table.get_by_text(student, exact=True).count() == 0, student
+            continue
+        cells = page.locator("tr", has=page.get_by_text(student, exact=True)).inner_text()
+        assert f"{result['score']:g} / {result['max_score']:g}" in cells, (student, cells)
+    shot(page, "2-manual-grading-scores")
+
+
+def test_instructor_lab_has_nbgrader_tools_and_no_assignment_list(page, instructor_lab):
+    page.goto(instructor_lab.link("lab"))
+    page.locator(".lm-MenuBar-itemLabel").get_by_text("Nbgrader", exact=True).click()
+    items = page.locator(".lm-Menu-itemLabel").all_inner_texts()
+    assert "Formgrader" in items and "Assignment List" not in items and "Course List" not in items
