@@ -24,6 +24,11 @@ class Case:
     args: tuple       # the function's arguments; never modified
 
 
+def shape_label(shape, *dims):
+    """The label of a case for messages: shape_label(s, "n_x", "m") -> "n_x=3, m=4"."""
+    return ", ".join(f"{d}={shape[d]}" for d in dims)
+
+
 @contextlib.contextmanager
 def quiet():
     """Silence everything student code might print or warn."""

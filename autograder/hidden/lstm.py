@@ -12,7 +12,7 @@ import numpy as np
 
 from ..reference import lstm as ref
 from ..student.bptt_utils import gradient_difference, lstm_parameters, numerical_gradient
-from . import Case, grade
+from . import Case, grade, shape_label
 
 SHAPES = [dict(n_x=3, n_a=5, n_y=2, m=4, T_x=6),
           dict(n_x=4, n_a=4, n_y=3, m=3, T_x=5),     # square: a_prev and xt slices have one shape
@@ -37,11 +37,6 @@ GRADED_CELLS = {
 }
 
 
-def _label(s, seq):
-    dims = ["n_x", "n_a", "m"] + (["T_x"] if seq else [])
-    return ", ".join(f"{d}={s[d]}" for d in dims)
-
-
 def _inputs(s, i):
     """Parameters, a sequence, initial states and upstream gradients for shape s (case i)."""
     rng = np.random.default_rng(SEED + i)
@@ -55,12 +50,12 @@ def _inputs(s, i):
 
 
 def cell_forward_cases():
-    return [Case(_label(s, False), (x[:, :, 0], a0, c0, p)) for i, s in enumerate(SHAPES)
+    return [Case(shape_label(s, "n_x", "n_a", "m"), (x[:, :, 0], a0, c0, p)) for i, s in enumerate(SHAPES)
             for p, x, a0, c0, _, _ in [_inputs(s, i)]]
 
 
 def forward_cases():
-    return [Case(_label(s, True), (x, a0, p)) for i, s in enumerate(SHAPES)
+    return [Case(shape_label(s, "n_x", "n_a", "m", "T_x"), (x, a0, p)) for i, s in enumerate(SHAPES)
             for p, x, a0, _, _, _ in [_inputs(s, i)]]
 
 
@@ -70,7 +65,7 @@ def cell_backward_cases():
     for i, s in enumerate(SHAPES):
         p, x, a0, c0, da, dc = _inputs(s, i)
         cache = ref.lstm_cell_forward(x[:, :, 0], a0, c0, p)[3]
-        cases.append(Case(_label(s, False), (da[:, :, 0], dc, cache)))
+        cases.append(Case(shape_label(s, "n_x", "n_a", "m"), (da[:, :, 0], dc, cache)))
     return cases
 
 
@@ -78,7 +73,7 @@ def backward_cases():
     cases = []
     for i, s in enumerate(SHAPES):
         p, x, a0, _, da, _ = _inputs(s, i)
-        cases.append(Case(_label(s, True), (da, ref.lstm_forward(x, a0, p)[3])))
+        cases.append(Case(shape_label(s, "n_x", "n_a", "m", "T_x"), (da, ref.lstm_forward(x, a0, p)[3])))
     return cases
 
 

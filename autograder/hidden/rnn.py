@@ -8,7 +8,7 @@ import numpy as np
 
 from ..reference import rnn as ref
 from ..student.bptt_utils import gradient_difference, numerical_gradient, rnn_parameters
-from . import Case, grade
+from . import Case, grade, shape_label
 
 SHAPES = [dict(n_x=3, n_a=5, n_y=2, m=4, T_x=6),
           dict(n_x=4, n_a=4, n_y=3, m=3, T_x=5),     # square: Waa vs Waa.T only differ in value
@@ -32,11 +32,6 @@ GRADED_CELLS = {
 }
 
 
-def _label(s, seq):
-    dims = ["n_x", "n_a", "m"] + (["T_x"] if seq else [])
-    return ", ".join(f"{d}={s[d]}" for d in dims)
-
-
 def _inputs(s, i):
     rng = np.random.default_rng(SEED + i)
     p = rnn_parameters(s["n_x"], s["n_a"], s["n_y"], seed=SEED + 100 + i)
@@ -47,12 +42,12 @@ def _inputs(s, i):
 
 
 def cell_forward_cases():
-    return [Case(_label(s, False), (x[:, :, 0], a0, p)) for i, s in enumerate(SHAPES)
+    return [Case(shape_label(s, "n_x", "n_a", "m"), (x[:, :, 0], a0, p)) for i, s in enumerate(SHAPES)
             for p, x, a0, _ in [_inputs(s, i)]]
 
 
 def forward_cases():
-    return [Case(_label(s, True), (x, a0, p)) for i, s in enumerate(SHAPES)
+    return [Case(shape_label(s, "n_x", "n_a", "m", "T_x"), (x, a0, p)) for i, s in enumerate(SHAPES)
             for p, x, a0, _ in [_inputs(s, i)]]
 
 
@@ -61,7 +56,7 @@ def cell_backward_cases():
     for i, s in enumerate(SHAPES):
         p, x, a0, da = _inputs(s, i)
         cache = ref.rnn_cell_forward(x[:, :, 0], a0, p)[2]
-        cases.append(Case(_label(s, False), (da[:, :, 0], cache)))
+        cases.append(Case(shape_label(s, "n_x", "n_a", "m"), (da[:, :, 0], cache)))
     return cases
 
 
@@ -69,7 +64,7 @@ def backward_cases():
     cases = []
     for i, s in enumerate(SHAPES):
         p, x, a0, da = _inputs(s, i)
-        cases.append(Case(_label(s, True), (da, ref.rnn_forward(x, a0, p)[2])))
+        cases.append(Case(shape_label(s, "n_x", "n_a", "m", "T_x"), (da, ref.rnn_forward(x, a0, p)[2])))
     return cases
 
 
