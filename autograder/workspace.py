@@ -13,7 +13,6 @@ import os
 import secrets
 import shutil
 import socket
-import subprocess
 import sys
 from pathlib import Path
 
@@ -76,4 +75,5 @@ def open_lab(mode="learner", directory=None, port=8888, extra_args=()):
     port, token = free_port(port), secrets.token_hex(16)
     argv, env = lab_command(mode, root.resolve(), port, token, extra_args)
     print(f"\n  Open this URL in your browser:  http://localhost:{port}/{start}?token={token}\n", flush=True)
-    return subprocess.call(argv, env=env, cwd=root)
+    os.chdir(root)
+    os.execvpe(argv[0], argv, env)     # JupyterLab takes over this process: Ctrl+C and signals reach it

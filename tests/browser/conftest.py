@@ -28,9 +28,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 
 
 def pytest_collection_modifyitems(config, items):
-    for item in items:       # with pytest-xdist --dist loadgroup: one worker, one JupyterLab, one Chromium
-        if "browser" in item.nodeid:
-            item.add_marker(pytest.mark.xdist_group("browser"))
     if CHROMIUM and _playwright():
         return
     if os.environ.get("BPTT_REQUIRE_BROWSER"):
@@ -85,6 +82,17 @@ def shot(request):
     return save
 
 
+def _die_with_parent():
+    """In the server's process: ask Linux to stop it when the test run dies (a killed pytest runs
+    no fixture teardown, and would leave JupyterLab servers and their kernels behind)."""
+    try:
+        import ctypes
+        import signal
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)   # PR_SET_PDEATHSIG
+    except OSError:      # not Linux: teardown alone stops the server
+        pass
+
+
 class Lab:
     """JupyterLab started by `python -m autograder open`, as the README tells users to."""
 
@@ -93,7 +101,8 @@ class Lab:
         env = dict(os.environ, JUPYTERLAB_WORKSPACES_DIR=str(state / "workspaces"),
                    JUPYTERLAB_SETTINGS_DIR=str(state / "settings"))
         self.proc = subprocess.Popen([sys.executable, "-m", "autograder", "open", *args, "--port", "0"],
-                                     cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                                     cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                     preexec_fn=_die_with_parent)
         for line in self.proc.stdout:        # the command prints the URL to open: no token hunting
             m = re.search(r"(http://localhost:(\d+)/\S*\?token=(\w+))", line)
             if m:

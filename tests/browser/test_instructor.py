@@ -11,6 +11,9 @@ from autograder import sample_class
 
 A = "01_rnn_step_by_step"
 
+# one pytest-xdist worker runs all browser tests: one JupyterLab per audience, one Chromium
+pytestmark = pytest.mark.xdist_group("browser")
+
 
 @pytest.fixture(scope="module")
 def graded_course(tmp_path_factory):
@@ -41,8 +44,10 @@ def test_formgrader_shows_the_assignment_and_the_graded_class(page, graded_cours
     shot(page, "1-manage-assignments")
 
     page.goto(instructor_lab.link(f"formgrader/gradebook/{A}/rnn_step_by_step"))
-    page.get_by_text("Show All Names").click()
     table = page.locator("table")
+    table.get_by_text("Submission #1", exact=True).wait_for()     # the rows are loaded, names hidden
+    page.get_by_text("Show All Names").click()
+    page.get_by_text("Hide All Names").wait_for()
     table.get_by_text("s01-correct").wait_for()
     for student, result in graded.items():
         if result["status"] != "graded":     # ungradeable and timed-out work is not shown as a score

@@ -2,12 +2,16 @@
 work, validate; and a wrong solution shows its specific failure message."""
 import shutil
 
+import pytest
 import support
 from conftest import CURRENT, open_notebook, walk
 
 from autograder import mistakes
 
 NB = "rnn_step_by_step.ipynb"
+
+# one pytest-xdist worker runs all browser tests: one JupyterLab per audience, one Chromium
+pytestmark = pytest.mark.xdist_group("browser")
 
 
 def solutions():

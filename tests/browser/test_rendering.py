@@ -29,6 +29,9 @@ PROBLEMS = """(cell) => {
   return problems;
 }"""
 
+# one pytest-xdist worker runs all browser tests: one JupyterLab per audience, one Chromium
+pytestmark = pytest.mark.xdist_group("browser")
+
 
 def settle(page, cell, timeout=30.0):
     """Wait until a markdown cell is rendered and its equations and diagrams stop changing (they
