@@ -2,10 +2,7 @@
 claims of its gradient-decay experiment, and the acceptance case of a dc_prev without its
 da_next route, as a learner meets it through `python -m autograder check`."""
 import importlib
-import json
 import pkgutil
-import subprocess
-import sys
 import warnings
 
 import numpy as np
@@ -13,7 +10,6 @@ import pytest
 import support
 
 from autograder import mistakes
-from autograder.course import SOURCE
 from autograder.hidden import lstm as hidden
 from autograder.reference import lstm as ref
 
@@ -77,20 +73,30 @@ def experiment():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     from autograder.student.bptt_utils import lstm_parameters, rnn_parameters
-    sys.path.insert(0, str(SOURCE / ASSIGNMENT))        # the notebook imports rnn_utils from its folder
-    try:
-        ns = {"np": np, "rnn_parameters": rnn_parameters, "lstm_parameters": lstm_parameters,
-              "lstm_forward": ref.lstm_forward, "lstm_cell_backward": ref.lstm_cell_backward,
-              "print": lambda *a, **k: None}
-        define, figure, repeat = _decay_cells()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")               # plt.show() on Agg warns that it cannot show
-            for src in (define, figure, repeat):
-                exec(compile(src, "cell", "exec"), ns)
-        plt.close("all")
-    finally:
-        sys.path.remove(str(SOURCE / ASSIGNMENT))
+    ns = {"np": np, "rnn_parameters": rnn_parameters, "lstm_parameters": lstm_parameters,
+          "lstm_forward": ref.lstm_forward, "lstm_cell_backward": ref.lstm_cell_backward,
+          "print": lambda *a, **k: None}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")               # plt.show() on Agg warns that it cannot show
+        for src in _decay_cells():
+            exec(compile(src, "cell", "exec"), ns)
+    plt.close("all")
     return ns
+
+
+def test_the_experiments_rnn_is_assignment_01s(experiment):
+    """The notebook writes the RNN out in its two equations; they must be the reference's."""
+    from autograder.reference import rnn
+    from autograder.student.bptt_utils import rnn_parameters
+    rng = np.random.default_rng(0)
+    x, G, a0 = rng.standard_normal((4, 1, 7)), rng.standard_normal((6, 1)), rng.standard_normal((6, 1))
+    p = rnn_parameters(4, 6, 2, seed=0)
+    _, _, (caches, _) = rnn.rnn_forward(x, a0, p)
+    expected, da = np.zeros(7), G
+    for t in reversed(range(7)):
+        expected[t] = np.linalg.norm(da)
+        da = rnn.rnn_cell_backward(da, caches[t])["da_prev"]
+    np.testing.assert_allclose(experiment["rnn_da_back_through_time"](x, a0, p, G), expected, rtol=1e-12)
 
 
 def test_figure_shows_the_rnn_gradient_vanishing_faster(experiment):
@@ -102,41 +108,11 @@ def test_figure_shows_the_rnn_gradient_vanishing_faster(experiment):
     rel_rnn, rel_lstm = rnn / rnn[-1], lstm / lstm[-1]
     assert rel_lstm[0] > 1000 * rel_rnn[0], "49 steps back, the LSTM should keep orders of magnitude more"
     assert ns["factor_per_step"](lstm) > ns["factor_per_step"](rnn)
-    # the text says: the first step back costs the LSTM more; from the second on, the RNN shrinks faster
+    # the text says: the LSTM's da starts lower, with much of its gradient on the cell state,
+    # the curves cross about ten steps back, and the LSTM stays above from there on
     assert rel_lstm[T - 2] < rel_rnn[T - 2]
-    assert (rnn[0] / rnn[T - 2]) ** (1 / (T - 2)) < (lstm[0] / lstm[T - 2]) ** (1 / (T - 2)) - 0.05
+    assert ns["norms_lstm_c"][T - 2] > ns["norms_lstm"][T - 2]
     steps_back = T - 1 - np.arange(T)
+    crossing = steps_back[rel_lstm > rel_rnn].min()
+    assert 5 <= crossing <= 15
     assert np.all(rel_lstm[steps_back >= 15] > rel_rnn[steps_back >= 15])
-
-
-def test_it_is_not_one_lucky_draw(experiment):
-    assert experiment["slower"] == 20
-    f = experiment["factors"]
-    assert np.median(f[:, 1]) > np.median(f[:, 0]) + 0.05
-
-
-def test_forget_gate_bias_claims_of_the_text(experiment):
-    ns = experiment
-    fps, norms = ns["factor_per_step"], ns["gradient_norms_back_through_time"]
-    f = {b: [fps(n) for n in norms(1, forget_bias=b)] for b in (0.0, 1.0, 3.0)}
-    assert f[0.0][1] < f[0.0][0], "with forget-gate bias 0 the LSTM's gradient should vanish faster than the RNN's"
-    assert f[3.0][1] > f[1.0][1], "with forget-gate bias 3 the gradient should travel further than with 1"
-    assert abs(f[0.0][0] - f[1.0][0]) < 1e-12, "the forget-gate bias must not change the RNN"
-
-
-# ---- acceptance: a dc_prev without the da_next route -------------------------------------
-
-def test_forgetting_the_da_next_route_into_dc_prev_is_explained(tmp_path):
-    m = mistakes.get("dc_prev_missing_da_next_route")
-    nb = support.with_function(support.solved(ASSIGNMENT), m.function, m.source())
-    path = support.write(nb, tmp_path / "lstm_step_by_step.ipynb")
-    done = subprocess.run([sys.executable, "-m", "autograder", "check", str(path), "--json"],
-                          capture_output=True, text=True, timeout=300, cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout)
-    tests = {t["grade_id"]: t for t in result["tests"]}
-    assert [g for g, t in tests.items() if not t["passed"]] == ["lstm_cell_backward_dc_prev"]
-    msg = tests["lstm_cell_backward_dc_prev"]["message"]
-    assert msg.startswith("dc_prev is wrong"), msg
-    assert "route through a_next" in msg and "dc_next + da_next * ot * (1 - tanh(c_next)**2)" in msg, msg
-    assert result["score"] == result["max_score"] - tests["lstm_cell_backward_dc_prev"]["max_score"]

@@ -1,6 +1,8 @@
 """The learner's loop in JupyterLab: solve assignment 01, see the visible tests pass, check my
 work, validate; and a wrong solution shows its specific failure message."""
 import shutil
+import urllib.error
+import urllib.request
 
 import pytest
 import support
@@ -79,7 +81,7 @@ def test_learner_solves_assignment_01(page, learner_lab, shot):
         assert f"All visible tests of {f} passed." in seen
     assert "Traceback" not in seen and "Error" not in seen
 
-    page.locator(f".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Toolbar").get_by_text("Validate", exact=True).click()
+    page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Toolbar").get_by_text("Validate", exact=True).click()
     page.get_by_text("Success! Your notebook passes all the tests.").wait_for(timeout=180_000)
     shot(page, "3-validate-success")
     shot(page.locator(".jp-Dialog-content"), "4-validate-dialog")
@@ -116,8 +118,6 @@ def test_learner_lab_has_validate_and_no_broken_assignment_list(page, learner_la
     assert page.locator(f"{CURRENT} .jp-Toolbar").get_by_text("Validate", exact=True).count() == 1
     assert page.locator(".lm-MenuBar-itemLabel").get_by_text("Nbgrader", exact=True).count() == 0
     for path in ("assignments", "formgrader", "courses"):   # the server extensions are off too
-        import urllib.error
-        import urllib.request
         try:
             status = urllib.request.urlopen(learner_lab.link(path), timeout=10).status
         except urllib.error.HTTPError as e:

@@ -1,1 +1,0 @@
-../../autograder/reference/rnn.py
