@@ -28,7 +28,30 @@ def test_a_notebook_that_cannot_be_graded_gets_one_line(tmp_path, monkeypatch, c
     (tmp_path / "broken.ipynb").write_text("{not json")
     bptt_utils.check_my_work(str(tmp_path / "broken.ipynb"))
     out = capsys.readouterr().out.strip().splitlines()
-    assert len(out) == 1 and "not valid JSON" in out[0]
+    assert len(out) == 2 and out[0].startswith("Grading ") and "not valid JSON" in out[1]
+
+
+def test_a_missing_notebook_gets_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+    monkeypatch.chdir(tmp_path)
+    bptt_utils.check_my_work("rnn_step_by_step.ipynb")
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1 and "is not in this folder" in out[0]
+
+
+def test_a_renamed_copy_is_graded_not_the_original(tmp_path, monkeypatch, capsys):
+    """In JupyterLab the kernel knows its notebook (JPY_SESSION_NAME): "Copy1" must not grade the original."""
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    monkeypatch.chdir(tmp_path)
+    support.write(support.release_nb("01_rnn_step_by_step"), tmp_path / "rnn_step_by_step.ipynb")
+    support.write(support.solved("01_rnn_step_by_step"), tmp_path / "rnn_step_by_step-Copy1.ipynb")
+    monkeypatch.setenv("JPY_SESSION_NAME", "01_rnn_step_by_step/rnn_step_by_step-Copy1.ipynb")
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj.data))
+    bptt_utils.check_my_work("rnn_step_by_step.ipynb")
+    assert capsys.readouterr().out.startswith("Grading rnn_step_by_step-Copy1.ipynb as saved at ")
+    assert len(shown) == 1 and "18 / 18" in shown[0]
 
 
 def test_a_solved_notebook_shows_full_marks_in_a_table(tmp_path, monkeypatch, capsys):

@@ -49,3 +49,15 @@ def test_release_contains_no_solution_code(assignment):
             code = line.strip().strip('",').strip()
             if len(code) > 12:   # short lines such as "else:" or "return x" may be scaffolding
                 assert code not in rel, f"solution line leaked into the release: {code}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_no_file_shipped_with_the_release_defines_a_function_of_its_exercises(assignment):
+    """Helper modules beside the notebook may hold earlier assignments' solutions, never this one's."""
+    src = (SOURCE / assignment / f"{assignments()[assignment].notebook}.ipynb").read_text()
+    names = {n for n in re.findall(r"def (\w+)\(", src)
+             if re.search(rf"def {n}\((?:(?!def ).)*?### BEGIN SOLUTION", src, re.S)}
+    assert names, "no exercise function found in the source notebook"
+    for f in (RELEASE / assignment).glob("*.py"):
+        defined = set(re.findall(r"^def (\w+)\(", f.read_text(), re.M))
+        assert not defined & names, f"{f.name} defines {sorted(defined & names)}, exercises of {assignment}"

@@ -124,6 +124,7 @@ def check_my_work(notebook):
     import os
     import subprocess
     import sys
+    import time
 
     if os.environ.get("NBGRADER_EXECUTION"):
         print("(Skipped: nbgrader is running this notebook.)")
@@ -131,6 +132,15 @@ def check_my_work(notebook):
     if importlib.util.find_spec("autograder") is None:
         print("The hidden tests are not available here: your instructor grades this notebook.")
         return
+    # JupyterLab names the kernel's notebook: a renamed copy is graded, not the original
+    session = os.path.basename(os.environ.get("JPY_SESSION_NAME", ""))
+    if session.endswith(".ipynb") and session != os.path.basename(notebook) and os.path.isfile(session):
+        notebook = session
+    if not os.path.isfile(notebook):
+        print(f"{notebook} is not in this folder: save the notebook, and keep it next to bptt_utils.py.")
+        return
+    saved = time.strftime("%H:%M:%S", time.localtime(os.path.getmtime(notebook)))
+    print(f"Grading {notebook} as saved at {saved} ...")
     done = subprocess.run([sys.executable, "-m", "autograder", "check", notebook, "--json"],
                           capture_output=True, text=True)
     if done.returncode != 0:
