@@ -26,12 +26,18 @@ def _print_table(result):
 
 
 def cmd_check(args):
+    import warnings
+
     from .check import check
     from .course import NotGradable
+    warnings.simplefilter("ignore")      # nbformat's complaints about the student's file: not the user's output
     try:
         result = check(args.notebook)
     except NotGradable as e:
         print(f"error: {e}", file=sys.stderr)
+        return 2
+    except Exception as e:               # the grader's own failure: one line, as for a bad file
+        print(f"error: {args.notebook}: the grader failed on it: {type(e).__name__}: {e}"[:400], file=sys.stderr)
         return 2
     if args.json:
         print(json.dumps(result))
@@ -116,9 +122,16 @@ def cmd_sample_class(args):
 
 
 def cmd_release(args):
-    from .release import build_release
+    from pathlib import Path
+
     from .course import RELEASE, assignments
-    for a in args.assignments or list(assignments()):
+    from .release import build_release
+    names = [Path(a).name for a in args.assignments]       # accept source/01_.../ from tab completion
+    unknown = [a for a in names if a not in assignments()]
+    if unknown:
+        print(f"error: no assignment {', '.join(unknown)} in source/ (known: {', '.join(assignments())})", file=sys.stderr)
+        return 2
+    for a in names or list(assignments()):
         build_release(a, RELEASE)
         print(f"release/{a} regenerated")
     return 0
@@ -129,51 +142,92 @@ def cmd_open(args):
     return open_lab("instructor" if args.instructor else "learner", args.dir, args.port, args.jupyter_args)
 
 
+def _positive(kind):
+    def parse(text):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = None
+        if value is None or not value > 0 or value == float("inf"):
+            raise argparse.ArgumentTypeError(f"{text!r} is not a positive number")
+        return value
+    return parse
+
+
+def _port(text):
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1 to 65535)")
+    return int(text)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    verbs = parser.add_subparsers(dest="verb", required=True)
-    p = verbs.add_parser("check", help="grade one filled-in notebook")
-    p.add_argument("notebook")
+    verbs = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+
+    def verb(name, about, *, epilog=None):
+        return verbs.add_parser(name, help=about, description=about[0].upper() + about[1:] + ".", epilog=epilog)
+
+    p = verb("check", "grade one filled-in notebook of any assignment, with the hidden tests, as nbgrader would",
+             epilog="Exit status: 0 whenever grading ran, whatever the score; 2, with a one-line error, for a "
+                    "file that cannot be graded (not a notebook, of no assignment of the course, ...).")
+    p.add_argument("notebook", help="the notebook (.ipynb) to grade; it is not changed")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     p.set_defaults(run=cmd_check)
-    p = verbs.add_parser("grade", help="grade every submission of an assignment (nbgrader layout) into the gradebook")
-    p.add_argument("assignment")
-    p.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: the number of cores)")
+    p = verb("grade", "grade every submission of an assignment (submitted/<student>/<assignment>/, "
+                      "nbgrader's layout) into the course's gradebook, in parallel, and write the reports",
+             epilog="Exit status: 0 whenever grading ran; 2 for an unknown assignment or student, or no "
+                    "submissions; 130 if interrupted (run it again to go on).")
+    p.add_argument("assignment", help="the assignment id, e.g. 01_rnn_step_by_step")
+    p.add_argument("--jobs", "-j", type=_positive(int), default=None,
+                   help="worker processes (default: the number of cores)")
     p.add_argument("--student", action="append", metavar="ID", help="grade only this student (repeatable)")
     p.add_argument("--force", action="store_true", help="regrade submissions already graded and unchanged")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run the jobs on this Dask scheduler (tcp://host:8786)")
     p.add_argument("--course-dir", default=str(ROOT), help="the nbgrader course directory (default: this course)")
-    p.add_argument("--time-limit", type=float, metavar="SECONDS",
+    p.add_argument("--time-limit", type=_positive(float), metavar="SECONDS",
                    help="per submission (default: five times the cell timeout, c.Execute.timeout)")
     p.add_argument("--feedback", action="store_true",
                    help="also write each graded student's feedback HTML (else: the feedback verb, after review)")
     p.set_defaults(run=cmd_grade)
-    p = verbs.add_parser("feedback", help="write the feedback HTML of graded submissions, without hidden tests")
-    p.add_argument("assignment")
-    p.add_argument("--jobs", "-j", type=int, default=None, help="worker processes (default: the number of cores)")
+    p = verb("feedback", "write the feedback HTML of graded submissions into feedback/<student>/<assignment>/, "
+                         "without hidden tests")
+    p.add_argument("assignment", help="the assignment id, e.g. 01_rnn_step_by_step")
+    p.add_argument("--jobs", "-j", type=_positive(int), default=None,
+                   help="worker processes (default: the number of cores)")
     p.add_argument("--student", action="append", metavar="ID", help="only this student (repeatable)")
     p.add_argument("--course-dir", default=str(ROOT), help="the nbgrader course directory (default: this course)")
     p.set_defaults(run=cmd_feedback)
-    p = verbs.add_parser("sample-class", help="make a sample class of about 30 submissions, for demos and tests")
-    p.add_argument("assignment")
+    p = verb("sample-class", "make a sample class of about 30 submissions (correct, wrong, known mistakes, "
+                             "hostile), as a new course directory, for demos and tests")
+    p.add_argument("assignment", help="the assignment id, e.g. 01_rnn_step_by_step")
     p.add_argument("dest", help="a new directory: it becomes a course directory")
-    p.add_argument("--cell-timeout", type=int, default=5, help="c.Execute.timeout of the sample course (seconds)")
+    p.add_argument("--cell-timeout", type=_positive(int), default=5,
+                   help="c.Execute.timeout of the sample course (seconds, default 5)")
     p.set_defaults(run=cmd_sample_class)
-    p = verbs.add_parser("release", help="regenerate release/ from source/ with nbgrader")
-    p.add_argument("assignments", nargs="*")
+    p = verb("release", "regenerate release/<assignment>/ from source/ with nbgrader generate_assignment, "
+                        "replacing what is there")
+    p.add_argument("assignments", nargs="*", metavar="assignment", help="assignment ids (default: all)")
     p.set_defaults(run=cmd_release)
-    p = verbs.add_parser("open", help="copy the release into work/ (first time) and start JupyterLab on it")
+    p = verb("open", "start JupyterLab: for learners on work/, their copy of release/ (made and updated without "
+                     "overwriting anything), or with --instructor on the course directory")
     p.add_argument("--instructor", action="store_true",
                    help="JupyterLab with formgrader and Create Assignment on the course directory")
     p.add_argument("--dir", help="the learner's work directory (default work/) or, with --instructor, "
                                  "the course directory (default: this repository)")
-    p.add_argument("--port", type=int, default=8888)
+    p.add_argument("--port", type=_port, default=8888, help="the port to use, if free (default 8888)")
     p.add_argument("jupyter_args", nargs="*", help="passed on to JupyterLab")
     p.set_defaults(run=cmd_open)
     args = parser.parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except BrokenPipeError:              # `... | head`: the reader has gone, nothing to say
+        sys.stderr.close()
+        return 1
+    except OSError as e:                 # a path that cannot be made or read, a scheduler not reachable
+        print(f"error: {e}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

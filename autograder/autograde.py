@@ -40,6 +40,11 @@ def course_config(root, config_file=None):
     return cfg
 
 
+def notebook_time_limit(cfg):
+    """Seconds a whole notebook may run, unless the instructor says otherwise: five cell timeouts."""
+    return 5 * (cfg.Execute.timeout or 30)
+
+
 def _fast_alembic_version():
     """nbgrader asks the alembic command line for its schema head (about 2 s); ask alembic in-process."""
     import nbgrader

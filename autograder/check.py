@@ -12,9 +12,9 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .autograde import autograde, course_config, failure_reason, install_fast_gradebook
+from .autograde import autograde, course_config, failure_reason, install_fast_gradebook, notebook_time_limit
 from .autograde import results as autograde_results
-from .course import CONFIG, NotGradable, identify, read_notebook_json
+from .course import CONFIG, NotGradable, identify, nbgrader_cells, read_notebook_json
 from .kernels import POOL
 
 STUDENT = "self"
@@ -47,7 +47,7 @@ def _gradebook_with_assignment(api, assignment, root):
     """
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "bptt-course"
     cached = cache / f"gradebook-{assignment.id}-{_cache_key(assignment)}.db"
-    if cached.is_file():
+    if cached.is_file() and _readable_gradebook(cached, assignment):
         shutil.copyfile(cached, root / "gradebook.db")
         return
     made = api.generate_assignment(assignment.id)
@@ -58,8 +58,24 @@ def _gradebook_with_assignment(api, assignment, root):
         tmp = cached.with_suffix(f".{os.getpid()}.tmp")
         shutil.copyfile(root / "gradebook.db", tmp)
         os.replace(tmp, cached)          # atomic: concurrent checks never see half a file
+        for old in cache.glob(f"gradebook-{assignment.id}-*.db"):
+            if old != cached:            # made from an older version of the assignment
+                old.unlink(missing_ok=True)
     except OSError:
         pass                             # no cache then; the next run generates again
+
+
+def _readable_gradebook(path, assignment):
+    """Whether a cached gradebook is intact (a damaged one is removed, and made again)."""
+    import sqlite3
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            if db.execute("select count(*) from notebook where name = ?", (assignment.notebook,)).fetchone()[0]:
+                return True
+    except sqlite3.Error:
+        pass
+    path.unlink(missing_ok=True)
+    return False
 
 
 def check(path):
@@ -68,7 +84,11 @@ def check(path):
     Raises NotGradable, with a one-line reason, for a file that cannot be graded.
     """
     path = Path(path)
-    assignment = identify(read_notebook_json(path), path.name)
+    nb = read_notebook_json(path)
+    assignment = identify(nb, path.name)
+    if not {m.get("grade_id") for m in nbgrader_cells(nb)} & set(assignment.grade_ids):
+        raise NotGradable(f"{path}: none of its cells are those of {assignment.id} (was it copied into a new "
+                          "notebook? work in the notebook of the release)")
     POOL.prestart()          # the kernel boots while nbgrader is imported
     install_fast_gradebook()
     from nbgrader.apps import NbGraderAPI
@@ -85,7 +105,9 @@ def check(path):
         cfg = course_config(root)
         api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
         _gradebook_with_assignment(api, assignment, root)
-        status, reason, _ = autograde(api, assignment.id, STUDENT)
+        status, reason, _ = autograde(api, assignment.id, STUDENT, notebook_time_limit(cfg))
         if status != "graded":
+            if "KeyboardInterrupt" in reason and not reason.startswith("the notebook"):
+                raise KeyboardInterrupt  # Ctrl-C, which nbgrader reports as a failure of the notebook
             raise NotGradable(f"{path}: {reason}")
         return autograde_results(root, assignment, STUDENT, cfg)

@@ -27,9 +27,15 @@ class Assignment:
 
 
 def nbgrader_cells(nb):
-    """The nbgrader metadata of every cell of a notebook given as plain JSON."""
-    return [c.get("metadata", {}).get("nbgrader") for c in nb.get("cells", [])
-            if isinstance(c, dict) and isinstance(c.get("metadata", {}).get("nbgrader"), dict)]
+    """The nbgrader metadata of every cell of a notebook given as plain JSON (cells with a
+    malformed grade_id count as cells without nbgrader metadata: they cannot be matched)."""
+    found = []
+    for c in nb.get("cells", []):
+        meta = c.get("metadata") if isinstance(c, dict) else None
+        info = meta.get("nbgrader") if isinstance(meta, dict) else None
+        if isinstance(info, dict) and isinstance(info.get("grade_id", ""), str):
+            found.append(info)
+    return found
 
 
 def read_assignment(nb_path):
@@ -50,8 +56,12 @@ def assignments():
 def read_notebook_json(path):
     """Load a notebook as plain JSON, or raise NotGradable saying why it cannot be read."""
     path = Path(path)
+    if path.is_dir():
+        raise NotGradable(f"{path}: a directory, not a notebook")
     if not path.is_file():
         raise NotGradable(f"{path}: no such file")
+    if path.stat().st_size == 0:
+        raise NotGradable(f"{path}: an empty file (0 bytes), not a notebook")
     try:
         nb = json.loads(path.read_bytes().decode("utf-8"))
     except UnicodeDecodeError:
@@ -61,7 +71,8 @@ def read_notebook_json(path):
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list) or "nbformat" not in nb:
         raise NotGradable(f"{path}: valid JSON but not a Jupyter notebook (no cells or nbformat)")
     if nb["nbformat"] != 4:
-        raise NotGradable(f"{path}: notebook format {nb['nbformat']} is not supported; save it with Jupyter 4 or later")
+        raise NotGradable(f"{path}: notebook format {nb['nbformat']!r} is not supported; "
+                          "only version 4 notebooks (saved by Jupyter 4 or later) are")
     return nb
 
 

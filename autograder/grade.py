@@ -30,11 +30,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .autograde import autograde, course_config, failure_reason, install_fast_gradebook
+from .autograde import autograde, course_config, failure_reason, install_fast_gradebook, notebook_time_limit
 from .course import ROOT, Assignment, NotGradable, assignments, nbgrader_cells, read_assignment, read_notebook_json
 from .kernels import POOL
 
 STATUSES = ("graded", "ungradeable", "timed_out")
+INTERRUPTED = "interrupted"     # in grading.json only, while (or if) a grading does not finish
 # what a worker may take beyond the notebook's time limit (nbgrader's own steps, feedback, a
 # kernel that must be killed) before it is considered stuck and replaced
 GRACE = 60
@@ -211,6 +212,13 @@ def lost(job, why, status="timed_out"):
             "graded_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
 
 
+def interrupted(job):
+    """The record of a submission while it is being graded: if grading stops (Ctrl-C, a crash),
+    it stays, so that no half-graded score passes for a grade and the next run grades it again."""
+    return {"student": job.student, "status": INTERRUPTED, "reason": "its grading was interrupted: run grade again",
+            "flags": [], "flag_details": {}, "restarts": [], "fingerprint": None, "seconds": None, "graded_at": None}
+
+
 def feedback_submission(job):
     """Write the feedback HTML of one graded submission: job is (course_dir, assignment_id, student).
 
@@ -319,6 +327,9 @@ def grade_class(assignment_id, course_dir=ROOT, *, jobs=None, students=None, for
     root = Path(course_dir).resolve()
     a = course_assignment(root, assignment_id)
     submitted = sorted(p.parent.name for p in (root / "submitted").glob(f"*/{a.id}") if p.is_dir())
+    if not submitted:
+        raise NotGradable(f"no submissions of {a.id} in {root / 'submitted'}/<student>/{a.id}/: "
+                          "collect them first (nbgrader collect or zip_collect)")
     if students:
         missing = [s for s in students if s not in submitted]
         if missing:
@@ -331,7 +342,7 @@ def grade_class(assignment_id, course_dir=ROOT, *, jobs=None, students=None, for
     log.parent.mkdir(parents=True, exist_ok=True)
     # unless every submission looks graded already, the workers' fork server starts now and
     # imports nbgrader while this process does
-    likely = force or any(records.get(s, {}).get("fingerprint", ":").split(":")[0] !=
+    likely = force or any((records.get(s, {}).get("fingerprint") or ":").split(":")[0] !=
                           fingerprint(root / "submitted" / s / a.id, "").split(":")[0] for s in selected)
     if likely and scheduler is None:
         start_early()
@@ -344,11 +355,12 @@ def grade_class(assignment_id, course_dir=ROOT, *, jobs=None, students=None, for
     try:
         from nbgrader.api import Gradebook
         cfg = course_config(root)
-        limit = float(time_limit or 5 * (cfg.Execute.timeout or 30))
+        limit = float(time_limit or notebook_time_limit(cfg))
         ensure_assignment(cfg, a)
         with Gradebook(cfg.CourseDirectory.db_url) as gb:
             locked = locked_cells(gb, a.id, a.notebook)
-            version = gradebook_version(gb, a)
+            # what grading depends on besides the submission: the hidden tests and the time limits
+            version = hashlib.sha256(f"{gradebook_version(gb, a)}:{limit:g}:{cfg.Execute.timeout}".encode()).hexdigest()
         todo, current = [], []
         for s in selected:
             fp = fingerprint(root / "submitted" / s / a.id, version)
@@ -361,11 +373,21 @@ def grade_class(assignment_id, course_dir=ROOT, *, jobs=None, students=None, for
                 pool = DaskPool(scheduler) if scheduler else LocalPool(min(n, len(todo)), log)
             with tqdm(total=len(todo), unit="submission", desc=f"grading {a.id}",
                       disable=not (progress and sys.stderr.isatty()), leave=False) as bar:
-                for record in pool.run(todo, limit + GRACE, lost):
-                    records[record["student"]] = record
+                def on_start(job):       # until its record comes back, it has no valid grade
+                    records[job.student] = interrupted(job)
                     save_records(root, a.id, records)
-                    bar.set_postfix_str(f"{record['student']}: {record['status']}", refresh=False)
-                    bar.update()
+
+                try:
+                    for record in pool.run(todo, limit + GRACE, lost, on_start):
+                        records[record["student"]] = record
+                        save_records(root, a.id, records)
+                        bar.set_postfix_str(f"{record['student']}: {record['status']}", refresh=False)
+                        bar.update()
+                except KeyboardInterrupt:
+                    for s, record in records.items():     # what was half graded leaves no score behind
+                        if record["status"] == INTERRUPTED:
+                            forget(root, a.id, s, cfg.CourseDirectory.db_url)
+                    raise
     finally:
         if pool is not None:
             pool.close()
@@ -394,7 +416,9 @@ def feedback_class(assignment_id, course_dir=ROOT, *, jobs=None, students=None, 
     if students:
         missing = [s for s in students if s not in graded]
         if missing:
-            raise NotGradable(f"no graded submission of {a.id} by {', '.join(missing)} (grade them first)")
+            why = "; ".join(f"{s}: {records[s]['status']}" if s in records else f"{s}: not graded yet (grade them first)"
+                            for s in missing)
+            raise NotGradable(f"no feedback without a graded submission of {a.id} ({why})")
     selected = list(dict.fromkeys(students or graded))
     written, failed = [], {}
     if selected:

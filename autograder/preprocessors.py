@@ -12,19 +12,23 @@ from traitlets import Integer
 class RestoreCells(OverwriteCells):
     """nbgrader's OverwriteCells, which also puts every deleted locked cell back in its place.
 
-    nbgrader restores a deleted graded cell only, and fails on the whole submission in two
-    common cases: a deleted graded cell that follows a locked ungraded one (visible tests), and
-    a copied cell (DeduplicateIds empties the metadata of all but the last copy, which
-    OverwriteCells then cannot read). Here a copy without its metadata is an ordinary cell, and
-    every locked or graded cell missing from the submission is inserted after the nearest
-    cell that precedes it in the source; OverwriteCells then restores its content, as it does
-    for an edited locked cell.
+    nbgrader restores a deleted graded cell only, and fails on the whole submission in three
+    common cases: a deleted graded cell that follows a locked ungraded one (visible tests), a
+    copied cell (DeduplicateIds empties the metadata of all but the last copy, which
+    OverwriteCells then cannot read), and a cell pasted from another assignment's notebook.
+    Here a copy or a pasted cell is an ordinary cell, and every locked or graded cell missing
+    from the submission is inserted after the nearest cell that precedes it in the source;
+    OverwriteCells then restores its content, as it does for an edited locked cell.
     """
 
     def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        with Gradebook(info["db_url"]) as gb:
+            known = {c.name for c in gb.find_notebook(info["notebook"], info["assignment"]).source_cells}
         for cell in nb.cells:
-            if "nbgrader" in cell.metadata and not cell.metadata.nbgrader.get("grade_id"):
-                del cell.metadata["nbgrader"]             # a copy, emptied by DeduplicateIds
+            if "nbgrader" in cell.metadata and cell.metadata.nbgrader.get("grade_id") not in known:
+                # a copy emptied by DeduplicateIds, or a cell pasted from another assignment
+                del cell.metadata["nbgrader"]
         if self.add_missing_cells:
             self._restore_deleted(nb, resources)
         return super().preprocess(nb, resources)

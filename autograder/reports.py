@@ -60,11 +60,12 @@ def summary(assignment, table):
     from . import mistakes as catalogue
     graded = [r for r in table if r["status"] == "graded"]
     others = [r for r in table if r["status"] != "graded"]
-    counts = {s: sum(r["status"] == s for r in table) for s in ("graded", "ungradeable", "timed_out")}
+    counts = {s: sum(r["status"] == s for r in table) for s in ("graded", "ungradeable", "timed_out", "interrupted")}
     max_score = sum(p for _, p in assignment.graded)
     lines = [f"# {assignment.id}: class summary", "",
              f"{len(table)} submissions: {counts['graded']} graded, {counts['ungradeable']} ungradeable, "
-             f"{counts['timed_out']} timed out."]
+             f"{counts['timed_out']} timed out" +
+             (f", {counts['interrupted']} interrupted (run grade again)." if counts["interrupted"] else ".")]
     if graded:
         scores = [r["score"] for r in graded]
         lines.append(f"Scores of the graded ones (out of {max_score:g}): mean {statistics.mean(scores):.1f}, "
@@ -161,7 +162,7 @@ class StatusCsvExport(CsvExportPlugin):
                 except Exception:       # nbgrader's MissingEntry: nothing submitted, or not graded
                     r["status"] = "no submission"
                 r["reason"] = ""
-            if r["status"] in ("ungradeable", "timed_out"):
+            if r["status"] not in ("graded", "no submission"):     # no silent 0 for these
                 r["raw_score"] = r["score"] = r["late_submission_penalty"] = ""
         with open(dest, "w", newline="") as f:
             w = csv.DictWriter(f, fieldnames=list(table[0]) if table else [])

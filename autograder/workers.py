@@ -104,12 +104,12 @@ class LocalPool:
         self.workers = [_Worker(self._ctx, *self._args) for _ in range(n)]
         self._failed_starts = 0
 
-    def run(self, jobs, hard_limit, lost):
+    def run(self, jobs, hard_limit, lost, on_start=None):
         """Grade jobs; yield their records as they finish.
 
         hard_limit: seconds a worker may spend on one job before it is killed and replaced.
         lost(job, why[, status]) makes the record of a job whose worker was stopped (timed_out)
-        or died (ungradeable).
+        or died (ungradeable). on_start(job), if given, is called as a job is sent to a worker.
         """
         pending, busy = deque(jobs), {}           # busy: conn -> (worker, job, start time)
         try:
@@ -117,6 +117,8 @@ class LocalPool:
                 idle = [w for w in self.workers if w.ready and w.conn not in busy]
                 while idle and pending:
                     w, job = idle.pop(), pending.popleft()
+                    if on_start:
+                        on_start(job)
                     w.conn.send((job, bool(pending)))
                     busy[w.conn] = (w, job, time.monotonic())
                 starting = {w.conn: w for w in self.workers if not w.ready}
@@ -179,10 +181,12 @@ class DaskPool:
         from distributed import Client
         self.client = Client(address)
 
-    def run(self, jobs, hard_limit, lost):
+    def run(self, jobs, hard_limit, lost, on_start=None):
         from distributed import as_completed
 
         from .grade import grade_submission
+        for job in jobs if on_start else ():   # all are handed to the scheduler at once
+            on_start(job)
         futures = {self.client.submit(grade_submission, job, pure=False, key=f"grade-{job.student}-{i}-{time.time_ns()}"): job
                    for i, job in enumerate(jobs)}
         for future in as_completed(futures):

@@ -8,7 +8,7 @@ import pytest
 import support
 
 from autograder.check import check
-from autograder.course import RELEASE, ROOT, assignments
+from autograder.course import RELEASE, ROOT, NotGradable, assignments
 
 ASSIGNMENTS = sorted(assignments())
 
@@ -70,7 +70,7 @@ def test_solved_release_gets_full_marks(assignment, tmp_path):
 
 @pytest.mark.parametrize("content, reason", [
     ("{not json", "not valid JSON"),
-    ("", "not valid JSON"),
+    ("", "an empty file"),
     ('{"a": 1}', "not a Jupyter notebook"),
     (b"\x89PNG\r\n\x1a\n\x00\x00", "not a text file"),
     ('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}', "not a notebook of any assignment"),
@@ -83,9 +83,41 @@ def test_bad_input_is_one_line_error_and_nonzero_exit(tmp_path, content, reason)
     assert len(done.stderr.strip().splitlines()) == 1 and reason in done.stderr, done.stderr
 
 
-def test_missing_file(tmp_path):
+def test_missing_file_or_directory(tmp_path):
     done = run_check(tmp_path / "nope.ipynb", cwd=tmp_path)
     assert done.returncode != 0 and "no such file" in done.stderr
+    (tmp_path / "dir.ipynb").mkdir()
+    done = run_check(tmp_path / "dir.ipynb", cwd=tmp_path)
+    assert done.returncode == 2 and "a directory, not a notebook" in done.stderr
+
+
+def test_a_notebook_without_nbgrader_metadata_is_refused_in_one_line(tmp_path):
+    """Copied into a new notebook, the work has lost the cells' ids; grade says the same."""
+    nb = support.solved("01_rnn_step_by_step")
+    for cell in nb["cells"]:
+        cell["metadata"].pop("nbgrader", None)
+    done = run_check(support.write(nb, tmp_path / "rnn_step_by_step.ipynb"), cwd=tmp_path)
+    assert done.returncode == 2 and "none of its cells are those of 01_rnn_step_by_step" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_malformed_cell_metadata_is_graded_without_a_traceback(tmp_path):
+    nb = support.solved("01_rnn_step_by_step")
+    nb["cells"][0]["metadata"] = None                      # not even a dict
+    nb["cells"][1]["metadata"]["nbgrader"] = {"grade_id": ["a", "list"]}
+    done = run_check(support.write(nb, tmp_path / "odd.ipynb"), "--json", cwd=tmp_path)
+    assert "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) <= 1
+
+
+def test_a_cell_pasted_from_another_assignment_runs_as_an_ordinary_cell(tmp_path):
+    """nbgrader fails on a cell whose grade_id its gradebook does not know (KeyError: 'grade_id')."""
+    nb = support.solved("01_rnn_step_by_step")
+    lstm = support.solved("02_lstm_step_by_step")
+    pasted = next(c for c in lstm["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "lstm_cell_forward_code")
+    nb["cells"].insert(len(nb["cells"]) - 1, dict(pasted, id="pasted1"))
+    result = check(support.write(nb, tmp_path / "pasted.ipynb"))
+    assert result["assignment"] == "01_rnn_step_by_step" and result["score"] == result["max_score"]
 
 
 def test_a_renamed_notebook_is_still_recognised(tmp_path):
@@ -103,6 +135,10 @@ def test_a_renamed_function_loses_only_its_points(tmp_path):
     assert set(lost) == {"rnn_forward"} and "name 'rnn_forward' is not defined" in lost["rnn_forward"]
 
 
+LOOP = support.with_function(support.solved("01_rnn_step_by_step"), "rnn_cell_forward",
+                             "def rnn_cell_forward(xt, a_prev, parameters):\n    while True:\n        pass\n")
+
+
 def test_infinite_loop_is_cut_by_the_cell_timeout(tmp_path, monkeypatch):
     import autograder.check as c
     real = c.course_config
@@ -112,12 +148,19 @@ def test_infinite_loop_is_cut_by_the_cell_timeout(tmp_path, monkeypatch):
         cfg.Execute.timeout = 3
         return cfg
     monkeypatch.setattr(c, "course_config", short_timeout)
-    nb = support.with_function(support.solved("01_rnn_step_by_step"), "rnn_cell_forward",
-                               "def rnn_cell_forward(xt, a_prev, parameters):\n    while True:\n        pass\n")
-    result = check(support.write(nb, tmp_path / "loop.ipynb"))
+    monkeypatch.setattr(c, "notebook_time_limit", lambda cfg: 120)
+    result = check(support.write(LOOP, tmp_path / "loop.ipynb"))
     by_id = {t["grade_id"]: t for t in result["tests"]}
     assert not by_id["rnn_cell_forward"]["passed"] and "did not finish within 3 s" in by_id["rnn_cell_forward"]["message"]
     assert by_id["rnn_backward_da0"]["passed"], "later cells must still run and be graded"
+
+
+def test_a_notebook_that_runs_past_its_time_limit_is_not_graded(tmp_path, monkeypatch):
+    """As in `grade`: timed out, with no score, rather than a score that depends on the clock."""
+    import autograder.check as c
+    monkeypatch.setattr(c, "notebook_time_limit", lambda cfg: 6)
+    with pytest.raises(NotGradable, match=r"did not finish within the time limit of 6 s \(in cell \d+"):
+        check(support.write(LOOP, tmp_path / "loop.ipynb"))
 
 
 def test_kernel_runs_as_under_plain_nbgrader(tmp_path):

@@ -6,6 +6,7 @@ import html
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -15,6 +16,9 @@ import support
 
 from autograder import grade, sample_class
 from autograder.course import NotGradable, assignments
+
+# one pytest-xdist worker grades the sample class once for all these tests
+pytestmark = pytest.mark.xdist_group("sample_class")
 
 A = "01_rnn_step_by_step"
 MAX = sum(points for _, points in assignments()[A].graded)
@@ -203,7 +207,7 @@ def test_feedback_shows_failure_messages_and_no_hidden_test_line(graded_class, t
 def test_rerun_grades_nothing_new_and_force_or_a_new_submission_regrades(graded_class):
     course, manifest, result = graded_class
     before = grade.load_records(course, A)
-    again = grade.grade_class(A, course, jobs=2, progress=False)
+    again = grade.grade_class(A, course, jobs=2, time_limit=TIME_LIMIT, progress=False)
     assert again["graded_now"] == [] and len(again["up_to_date"]) == len(manifest["students"])
     assert grade.load_records(course, A) == before
     assert [{k: r[k] for k in ("student", "status", "score", "flags")} for r in again["students"]] == \
@@ -212,11 +216,61 @@ def test_rerun_grades_nothing_new_and_force_or_a_new_submission_regrades(graded_
     empty = next(s for s in manifest["students"] if s.endswith("empty-file"))
     (course / "submitted" / empty / A / "rnn_step_by_step.ipynb").write_text(
         json.dumps(support.solved(A)))                      # the student hands in a good file
-    again = grade.grade_class(A, course, jobs=1, students=[correct, empty], progress=False)
+    again = grade.grade_class(A, course, jobs=1, students=[correct, empty], time_limit=TIME_LIMIT, progress=False)
     assert again["graded_now"] == [empty] and again["up_to_date"] == [correct]
     assert again["students"][1]["status"] == "graded" and again["students"][1]["score"] == MAX
-    forced = grade.grade_class(A, course, jobs=1, students=[correct], force=True, progress=False)
+    forced = grade.grade_class(A, course, jobs=1, students=[correct], force=True, time_limit=TIME_LIMIT,
+                               progress=False)
     assert forced["graded_now"] == [correct] and forced["students"][0]["score"] == MAX
+
+
+def test_an_interrupted_grading_leaves_no_score_and_the_next_run_grades_it(graded_class, monkeypatch):
+    from nbgrader.api import Gradebook, MissingEntry
+
+    from autograder import workers
+    course, manifest, _ = graded_class
+    correct = next(s for s in manifest["students"] if s.endswith("-correct"))
+
+    def run_then_ctrl_c(self, jobs, hard_limit, lost, on_start=None):
+        on_start(jobs[0])          # a worker begins; nbgrader replaces the old grade as it goes
+        raise KeyboardInterrupt
+        yield
+
+    monkeypatch.setattr(workers.LocalPool, "run", run_then_ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        grade.grade_class(A, course, jobs=1, students=[correct], force=True, progress=False)
+    monkeypatch.undo()
+    assert grade.load_records(course, A)[correct]["status"] == "interrupted"
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        with pytest.raises(MissingEntry):
+            gb.find_submission(A, correct)
+    done = subprocess.run([os.path.join(os.path.dirname(sys.executable), "nbgrader"), "export", "--to", "int.csv"],
+                          cwd=course, capture_output=True, text=True, timeout=300)
+    with open(course / "int.csv") as f:
+        row = next(r for r in csv.DictReader(f) if r["student_id"] == correct)
+    assert row["status"] == "interrupted" and row["score"] == ""
+    again = grade.grade_class(A, course, jobs=1, students=[correct], progress=False)
+    assert again["graded_now"] == [correct] and again["students"][0]["score"] == MAX
+
+
+def test_a_new_time_limit_regrades_and_a_bad_one_is_refused(graded_class):
+    course, manifest, _ = graded_class
+    correct = next(s for s in manifest["students"] if s.endswith("-correct"))
+    again = grade.grade_class(A, course, jobs=1, students=[correct], time_limit=TIME_LIMIT + 1, progress=False)
+    assert again["graded_now"] == [correct]
+    again = grade.grade_class(A, course, jobs=1, students=[correct], time_limit=TIME_LIMIT + 1, progress=False)
+    assert again["up_to_date"] == [correct]
+    for bad in ("-1", "0", "nan"):
+        done = run_cli("grade", A, "--course-dir", course, "--time-limit", bad, cwd=course)
+        assert done.returncode == 2 and "positive" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_no_submissions_is_an_error_not_a_success(tmp_path):
+    course = tmp_path / "course"
+    sample_class.make(A, course, cell_timeout=CELL_TIMEOUT)
+    shutil.rmtree(course / "submitted")
+    done = run_cli("grade", A, "--course-dir", course, cwd=course)
+    assert done.returncode == 2 and "no submissions of" in done.stderr and "collect" in done.stderr
 
 
 def test_unknown_assignment_or_student_is_a_clear_error(graded_class):
@@ -227,7 +281,7 @@ def test_unknown_assignment_or_student_is_a_clear_error(graded_class):
     assert done.returncode == 2 and "nobody" in done.stderr
     corrupted = next(s for s in manifest["students"] if s.endswith("corrupted-json"))
     done = run_cli("feedback", A, "--course-dir", course, "--student", corrupted, cwd=course)
-    assert done.returncode == 2 and "no graded submission" in done.stderr
+    assert done.returncode == 2 and f"{corrupted}: ungradeable" in done.stderr
 
 
 def test_precheck_names_the_assignment_of_a_foreign_notebook(tmp_path):
