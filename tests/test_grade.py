@@ -246,6 +246,7 @@ def test_an_interrupted_grading_leaves_no_score_and_the_next_run_grades_it(grade
             gb.find_submission(A, correct)
     done = subprocess.run([os.path.join(os.path.dirname(sys.executable), "nbgrader"), "export", "--to", "int.csv"],
                           cwd=course, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
     with open(course / "int.csv") as f:
         row = next(r for r in csv.DictReader(f) if r["student_id"] == correct)
     assert row["status"] == "interrupted" and row["score"] == ""
