@@ -222,6 +222,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         return args.run(args)
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:              # `... | head`: the reader has gone, nothing to say
         sys.stderr.close()
         return 1

@@ -85,10 +85,19 @@ def context():
 
 
 def start_early():
-    """Start the fork server now, so that it imports while this process does other work."""
+    """Start the fork server now, so that it imports while this process does other work.
+
+    It starts with Ctrl-C ignored (a disposition that survives exec): the instructor's Ctrl-C is
+    for this process, which stops the workers itself, and must not print the fork server's
+    traceback from the middle of its imports.
+    """
     if context().get_start_method() == "forkserver":
         from multiprocessing import forkserver
-        forkserver.ensure_running()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            forkserver.ensure_running()
+        finally:
+            signal.signal(signal.SIGINT, previous)
 
 
 class LocalPool:
@@ -100,6 +109,7 @@ class LocalPool:
             from .grade import grade_submission as job_function
             from .grade import prepare_worker as prepare
         self._ctx = context()
+        start_early()
         self._args = (log_path, job_function, prepare)
         self.workers = [_Worker(self._ctx, *self._args) for _ in range(n)]
         self._failed_starts = 0
