@@ -155,8 +155,8 @@ def _positive(kind):
 
 
 def _port(text):
-    if not text.isdigit() or not 0 < int(text) < 65536:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1 to 65535)")
+    if not text.isdigit() or not 0 <= int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0, any free port, to 65535)")
     return int(text)
 
 
@@ -216,7 +216,7 @@ def main(argv=None):
                    help="JupyterLab with formgrader and Create Assignment on the course directory")
     p.add_argument("--dir", help="the learner's work directory (default work/) or, with --instructor, "
                                  "the course directory (default: this repository)")
-    p.add_argument("--port", type=_port, default=8888, help="the port to use, if free (default 8888)")
+    p.add_argument("--port", type=_port, default=8888, help="the port to use, if free, else any free one (default 8888; 0: any)")
     p.add_argument("jupyter_args", nargs="*", help="passed on to JupyterLab")
     p.set_defaults(run=cmd_open)
     args = parser.parse_args(argv)
