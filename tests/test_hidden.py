@@ -1,9 +1,12 @@
-"""The hidden-test helper itself: what it accepts, what it rejects, and what it says."""
+"""The hidden-test helper itself: what it accepts, what it rejects, and what it says; and the
+forward cells' grading of the caches they return."""
+import copy
+
 import numpy as np
 import pytest
 
-from autograder.hidden import grade, rnn as hidden
-from autograder.reference import rnn as ref
+from autograder.hidden import deep_rnn as hidden_deep, grade, lstm as hidden_lstm, rnn as hidden
+from autograder.reference import deep_rnn as ref_deep, lstm as ref_lstm, rnn as ref
 
 
 def test_reference_passes_every_graded_cell():
@@ -113,3 +116,167 @@ def test_grade_accepts_tuple_outputs_and_reports_arity():
     with pytest.raises(AssertionError, match="must return a tuple of 3 values"):
         grade(lambda *a: (1, 2), ref.rnn_cell_forward, hidden.cell_forward_cases(), ("a_next",),
               name="rnn_cell_forward", outputs=("a_next", "yt_pred", None))
+
+
+# ---- the caches that forward functions return ---------------------------------------------
+
+
+def returning(forward, change_cache):
+    """forward, with its last output (the cache) replaced by change_cache(cache, *args)."""
+    def student(*args):
+        out = forward(*args)
+        return out[:-1] + (change_cache(out[-1], *args),)
+    return student
+
+
+def replaced(i, value):
+    """change_cache that puts value(cache, *args) at entry i of the cache."""
+    return lambda cache, *args: tuple(value(cache, *args) if j == i else e for j, e in enumerate(cache))
+
+
+def _holding_itself(n):
+    """A list of n entries, each the list itself: np.asarray would never finish converting it."""
+    caches = []
+    for _ in range(n):
+        caches.append(caches)
+    return caches
+
+
+# (grader, reference forward, wrong cache, what the message must say); every one of them got
+# full marks before the forward cells graded the cache
+WRONG_CACHES = {
+    "rnn_cell_forward: xt stored as a_prev": (
+        hidden.grade_rnn_cell_forward, ref.rnn_cell_forward, replaced(2, lambda c, xt, a_prev, p: a_prev),
+        r"cache is wrong: its entry 2 \(xt\) (has shape|differs)"),
+    "rnn_cell_forward: a_prev and a_next swapped": (
+        hidden.grade_rnn_cell_forward, ref.rnn_cell_forward, lambda c, *a: (c[1], c[0]) + c[2:],
+        r"cache is wrong: its entry 0 \(a_next\) differs from the reference \(max relative error"),
+    "rnn_cell_forward: no parameters": (
+        hidden.grade_rnn_cell_forward, ref.rnn_cell_forward, lambda c, *a: c[:3],
+        r"cache does not have the documented layout \(a_next, a_prev, xt, parameters\): it is a tuple of 3 entries"),
+    "rnn_cell_forward: xt in place of the parameters": (
+        hidden.grade_rnn_cell_forward, ref.rnn_cell_forward, replaced(3, lambda c, xt, a_prev, p: xt),
+        r"its entry 3 \(parameters\) is an array of shape .*, expected the dict of parameters"),
+    "rnn_forward: caches.append missing": (
+        hidden.grade_rnn_forward, ref.rnn_forward, lambda c, *a: ([], c[1]),
+        r"caches is wrong: its entry 0 \(list of cell caches\) has 0 entries, expected 6 \(one per time step\)"),
+    "rnn_forward: caches = (cache, x)": (
+        hidden.grade_rnn_forward, ref.rnn_forward, lambda c, *a: (c[0][-1], c[1]),
+        r"caches is wrong: its entry 0 \(list of cell caches\) has 4 entries, expected 6"),
+    "rnn_forward: caches.append(caches), a list that holds itself": (
+        hidden.grade_rnn_forward, ref.rnn_forward, lambda c, *a: (_holding_itself(len(c[0])), c[1]),
+        r"caches\[0\]\[0\] \(the cell cache of time step t = 0\) does not have the documented layout"),
+    "rnn_forward: a0 in place of x": (
+        hidden.grade_rnn_forward, ref.rnn_forward, lambda c, x, a0, p: (c[0], a0),
+        r"caches is wrong: its entry 1 \(x\) has shape"),
+    "rnn_forward: every cell cache is the last one": (
+        hidden.grade_rnn_forward, ref.rnn_forward, lambda c, *a: ([c[0][-1]] * len(c[0]), c[1]),
+        r"caches is wrong: caches\[0\]\[0\]\[0\] \(a_next, time step t = 0\) differs from the reference"),
+    "lstm_cell_forward: a_prev in place of a_next": (
+        hidden_lstm.grade_lstm_cell_forward, ref_lstm.lstm_cell_forward, replaced(0, lambda c, *a: c[2]),
+        r"cache is wrong: its entry 0 \(a_next\) differs from the reference"),
+    "lstm_cell_forward: c_next in place of c_prev": (
+        hidden_lstm.grade_lstm_cell_forward, ref_lstm.lstm_cell_forward, replaced(3, lambda c, *a: c[1]),
+        r"cache is wrong: its entry 3 \(c_prev\) differs from the reference"),
+    "lstm_forward: caches.append missing": (
+        hidden_lstm.grade_lstm_forward, ref_lstm.lstm_forward, lambda c, *a: ([], c[1]),
+        r"caches is wrong: its entry 0 \(list of cell caches\) has 0 entries"),
+    "lstm_forward: the list of caches without x": (
+        hidden_lstm.grade_lstm_forward, ref_lstm.lstm_forward, lambda c, *a: c[0],
+        r"caches does not have the documented layout \(list of cell caches, x\): it is a list of 6 entries"),
+    "softmax_loss_forward: Y in place of a": (
+        hidden_deep.grade_softmax_loss_forward, ref_deep.softmax_loss_forward, replaced(0, lambda c, *a: c[2]),
+        r"cache is wrong: its entry 0 \(a\) has shape"),
+    "softmax_loss_forward: Y in place of the parameters": (
+        hidden_deep.grade_softmax_loss_forward, ref_deep.softmax_loss_forward, replaced(3, lambda c, *a: c[2]),
+        r"its entry 3 \(parameters\) is an array of shape"),
+    "embedding_forward: (We, We)": (
+        hidden_deep.grade_embedding_forward, ref_deep.embedding_forward, replaced(0, lambda c, *a: c[1]),
+        r"cache is wrong: its entry 0 \(idx\) has shape"),
+    "stacked_rnn_forward: caches.append missing": (
+        hidden_deep.grade_stacked_rnn_forward, ref_deep.stacked_rnn_forward, lambda c, *a: [],
+        r"caches has 0 entries, expected 2 \(one per layer\)"),
+    "stacked_rnn_forward: every layer's input is x": (
+        hidden_deep.grade_stacked_rnn_forward, ref_deep.stacked_rnn_forward,
+        lambda c, x, a0, p: [(layer[0], x) for layer in c],
+        r"caches is wrong: caches\[1\]\[1\] \(x, layer 2\) has shape"),
+}
+
+
+@pytest.mark.parametrize("grader, forward, change, message", WRONG_CACHES.values(), ids=WRONG_CACHES)
+def test_a_wrong_cache_fails_its_forward_cell(grader, forward, change, message):
+    grader(forward)                                       # the right cache passes
+    with pytest.raises(AssertionError, match=message):
+        grader(returning(forward, change))
+
+
+def test_an_lstm_cache_entry_that_the_backward_never_reads_is_graded_too():
+    """lstm_cell_backward reads only the shape of a_next; comparing what the reference backward
+    computes from the cache would not catch cache[0] = a_prev, comparing the entries does."""
+    case = hidden_lstm.cell_forward_cases()[0]
+    cache = ref_lstm.lstm_cell_forward(*case.args)[3]
+    wrong = (cache[2],) + cache[1:]
+    da, dc = np.ones_like(cache[0]), np.ones_like(cache[1])
+    same = ref_lstm.lstm_cell_backward(da, dc, cache), ref_lstm.lstm_cell_backward(da, dc, wrong)
+    assert all(np.array_equal(same[0][k], same[1][k]) for k in same[0])
+    with pytest.raises(AssertionError, match=r"its entry 0 \(a_next\)"):
+        hidden_lstm.grade_lstm_cell_forward(returning(ref_lstm.lstm_cell_forward, lambda c, *a: (c[2],) + c[1:]))
+
+
+RIGHT_CACHES = {
+    "copies of every entry": lambda c, *a: copy.deepcopy(c),
+    "a list in place of the tuple": lambda c, *a: list(c),
+}
+
+
+@pytest.mark.parametrize("change", RIGHT_CACHES.values(), ids=RIGHT_CACHES)
+@pytest.mark.parametrize("grader, forward", [
+    (hidden.grade_rnn_cell_forward, ref.rnn_cell_forward), (hidden.grade_rnn_forward, ref.rnn_forward),
+    (hidden_lstm.grade_lstm_cell_forward, ref_lstm.lstm_cell_forward),
+    (hidden_lstm.grade_lstm_forward, ref_lstm.lstm_forward),
+    (hidden_deep.grade_softmax_loss_forward, ref_deep.softmax_loss_forward),
+    (hidden_deep.grade_embedding_forward, ref_deep.embedding_forward),
+    (hidden_deep.grade_stacked_rnn_forward, ref_deep.stacked_rnn_forward)], ids=lambda f: getattr(f, "__name__", ""))
+def test_a_cache_of_the_right_values_passes(grader, forward, change):
+    grader(returning(forward, change))
+
+
+def test_a_cache_of_fresh_arrays_and_parameter_dicts_passes():
+    """A cache built from copies (fresh dicts of the layer's parameters at every step, with more
+    keys than needed, and the cell caches in lists) holds the right values: full marks."""
+    def stacked(x, a0, parameters):
+        a, caches = ref_deep.stacked_rnn_forward(x, a0, parameters)
+        out = []
+        for cell_caches, layer_x in caches:
+            cells = [[a_next.copy(), a_prev.copy(), xt.copy(), dict(p, extra=np.zeros(1))]
+                     for a_next, a_prev, xt, p in cell_caches]
+            out.append([cells, np.array(layer_x)])
+        return a, out
+    hidden_deep.grade_stacked_rnn_forward(stacked)
+
+
+def test_a_cache_bug_in_the_cell_costs_nothing_in_the_sequence_cell():
+    """rnn_forward runs with the reference cell: a wrong cell cache loses points in the cell's
+    own graded cell, and the student's rnn_forward, which only collects the caches, still passes."""
+    namespace = {"np": np}
+    exec("def rnn_cell_forward(xt, a_prev, parameters):\n"
+         "    a_next = np.tanh(parameters['Wax'] @ xt + parameters['Waa'] @ a_prev + parameters['ba'])\n"
+         "    e = np.exp(parameters['Wya'] @ a_next + parameters['by'])\n"
+         "    return a_next, e / e.sum(axis=0), (a_prev, a_next, xt, parameters)\n", namespace)
+    exec("def rnn_forward(x, a0, parameters):\n"
+         "    caches, states, preds, a_next = [], [], [], a0\n"
+         "    for t in range(x.shape[2]):\n"
+         "        a_next, yt, cache = rnn_cell_forward(x[:, :, t], a_next, parameters)\n"
+         "        states.append(a_next); preds.append(yt); caches.append(cache)\n"
+         "    return np.stack(states, axis=2), np.stack(preds, axis=2), (caches, x)\n", namespace)
+    with pytest.raises(AssertionError, match=r"cache is wrong: its entry 0 \(a_next\).*\[cache_states_swapped\]"):
+        hidden.grade_rnn_cell_forward(namespace["rnn_cell_forward"])
+    hidden.grade_rnn_forward(namespace["rnn_forward"])
+
+
+def test_a_wrong_cache_is_named_as_a_known_mistake():
+    def no_append(x, a0, parameters):
+        a, y, caches = ref.rnn_forward(x, a0, parameters)
+        return a, y, ([], x)
+    with pytest.raises(AssertionError, match=r"\[cell_caches_not_appended\]"):
+        hidden.grade_rnn_forward(no_append)

@@ -147,6 +147,7 @@ def test_mistake_runs_on_every_hidden_case(mistake):
     cases = {"softmax_loss_backward": lambda: [hidden.Case(c.label, (ref.softmax_loss_forward(*c.args)[2],))
                                                for c in hidden._output_cases()],
              "embedding_backward": lambda: hidden._embedding_cases(True),
+             "stacked_rnn_forward": lambda: hidden._stacked_cases(False),
              "stacked_rnn_backward": lambda: hidden._stacked_cases(True),
              "model_loss_and_gradients": hidden._model_cases,
              "clip_gradients": hidden._clip_cases,

@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import mistakes
 from ..diagnostics import describe, is_close
+from .caches import Cache, CacheValue
 
 
 @dataclass
@@ -79,10 +80,15 @@ def same(a, b):
     return a is b or a == b
 
 
+def _output_name(n):
+    return n.name if isinstance(n, Cache) else n
+
+
 def as_outputs(result, names, fn_name):
-    """The named outputs of a result: a dict as is, a tuple by position (None skips one), the
-    one value returned when names is a string, or what the function names(result) makes of it
-    (it raises TypeError for a malformed result)."""
+    """The named outputs of a result: a dict as is, a tuple by position (None skips one; a
+    Cache names a cache, graded entry by entry), the one value returned when names is a
+    string, or what the function names(result) makes of it (it raises TypeError for a
+    malformed result)."""
     if callable(names):
         return names(result)
     if isinstance(names, str):
@@ -93,8 +99,22 @@ def as_outputs(result, names, fn_name):
         return result
     if not isinstance(result, tuple) or len(result) != len(names):
         raise TypeError(f"{fn_name} must return a tuple of {len(names)} values "
-                        f"({', '.join(n or 'cache' for n in names)})")
-    return {n: v for n, v in zip(names, result) if n}
+                        f"({', '.join(_output_name(n) or 'cache' for n in names)})")
+    return {_output_name(n): CacheValue(v, n.layout) if isinstance(n, Cache) else v
+            for n, v in zip(names, result) if n}
+
+
+def _describe(name, got, expected, sequence):
+    """One sentence on how the output got differs from expected, or None when they agree."""
+    if isinstance(expected, CacheValue):
+        return expected.describe(name, got)
+    return describe(name, got, expected, sequence)
+
+
+def _agrees(got, expected):
+    if isinstance(expected, CacheValue):
+        return expected.describe("", got) is None
+    return is_close(got, np.asarray(expected, dtype=float))
 
 
 def _run(fn, args, names, fn_name, swap=None):
@@ -115,8 +135,7 @@ def _run(fn, args, names, fn_name, swap=None):
 def _matches(student, mistake_out, keys):
     if student is None or mistake_out is None:
         return student is None and mistake_out is None
-    return all(k in student and is_close(student[k], np.asarray(mistake_out[k], dtype=float))
-               for k in keys if k in mistake_out)
+    return all(k in student and _agrees(student[k], mistake_out[k]) for k in keys if k in mistake_out)
 
 
 def grade(fn, reference, cases, keys, *, name, outputs=None, sequence=False, swap=None):
@@ -128,9 +147,10 @@ def grade(fn, reference, cases, keys, *, name, outputs=None, sequence=False, swa
     - keys: the outputs this graded cell checks, e.g. ("dxt",) or ("dWax", "dWaa", "dba"); those
       that the reference does not return for a case are not checked on it
     - name: the API name of the function, for messages and for the mistake catalogue
-    - outputs: None for functions returning a dict; for tuples, the name of each position;
-      a string for functions returning one array, or a function that turns a result into a dict
-      of named outputs
+    - outputs: None for functions returning a dict; for tuples, the name of each position (a
+      Cache for a cache, compared entry by entry with the reference's: see caches.py); a string
+      for functions returning one array, or a function that turns a result into a dict of named
+      outputs
     - sequence: outputs have time on their last axis; messages then name the wrong steps
     - swap: names to replace in fn's globals while it runs, e.g. {"rnn_cell_backward": ref}
     """
@@ -143,7 +163,7 @@ def grade(fn, reference, cases, keys, *, name, outputs=None, sequence=False, swa
             problems.append((case, error))
             continue
         for k in (k for k in keys if k in expected):   # a case may lack some, e.g. dx3 of 2 layers
-            msg = f"{name} returned no '{k}'" if k not in out else describe(k, out[k], expected[k], sequence)
+            msg = f"{name} returned no '{k}'" if k not in out else _describe(k, out[k], expected[k], sequence)
             if msg:
                 problems.append((case, msg))
                 break

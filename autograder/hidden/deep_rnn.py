@@ -17,6 +17,8 @@ from ..reference import deep_rnn as ref
 from ..reference import rnn as ref_rnn
 from ..student.bptt_utils import gradient_difference, numerical_gradient, stacked_rnn_parameters
 from . import Case, _run, grade
+from .caches import Cache, Entries, OnePer
+from .rnn import CACHES as RNN_CACHES
 
 ASSIGNMENT = "03_deep_rnn_why_dx"
 SEED = 104729
@@ -34,18 +36,25 @@ def _layered(*names):
 
 
 RNN_PARAMS = _layered("dWax", "dWaa", "dba")
+
+# the documented caches, graded entry by entry in the forward cells: the backward cells run on
+# reference caches, so a wrong cache would otherwise cost nothing
+OUTPUT_CACHE = Entries("a", "y_hat", "Y", "parameters")
+EMBEDDING_CACHE = Entries("idx", "We")
+STACKED_CACHES = OnePer(RNN_CACHES, "caches of rnn_forward", "layer", "layer {}", first=1)
+
 CLIP_KEYS = ("dW", "db", "dV")
 
 # grade_id of each graded cell -> (the function it grades, the outputs it checks). Outputs
 # numbered by layer exist up to the case's number of layers L; grade checks those that exist.
 GRADED_CELLS = {
-    "softmax_loss_forward": ("softmax_loss_forward", ("loss", "y_hat")),
+    "softmax_loss_forward": ("softmax_loss_forward", ("loss", "y_hat", "cache")),
     "softmax_loss_backward_dy": ("softmax_loss_backward", ("dy",)),
     "softmax_loss_backward_da": ("softmax_loss_backward", ("da",)),
     "softmax_loss_backward_params": ("softmax_loss_backward", ("dWya", "dby")),
-    "embedding_forward": ("embedding_forward", ("x",)),
+    "embedding_forward": ("embedding_forward", ("x", "cache")),
     "embedding_backward": ("embedding_backward", ("dWe",)),
-    "stacked_rnn_forward": ("stacked_rnn_forward", ("a",)),
+    "stacked_rnn_forward": ("stacked_rnn_forward", ("a", "caches")),
     "stacked_rnn_backward_dx": ("stacked_rnn_backward", _layered("dx")),
     "stacked_rnn_backward_da0": ("stacked_rnn_backward", ("da0",)),
     "stacked_rnn_backward_params": ("stacked_rnn_backward", RNN_PARAMS),
@@ -116,7 +125,7 @@ def _output_cases():
 
 def grade_softmax_loss_forward(fn):
     grade(fn, ref.softmax_loss_forward, _output_cases(), GRADED_CELLS["softmax_loss_forward"][1],
-          name="softmax_loss_forward", outputs=("loss", "y_hat", None))
+          name="softmax_loss_forward", outputs=("loss", "y_hat", Cache("cache", OUTPUT_CACHE)))
 
 
 def grade_softmax_loss_backward(fn, part):
@@ -144,7 +153,7 @@ def _embedding_cases(backward):
 
 def grade_embedding_forward(fn):
     grade(fn, ref.embedding_forward, _embedding_cases(False), GRADED_CELLS["embedding_forward"][1],
-          name="embedding_forward", outputs=("x", None), sequence=True)
+          name="embedding_forward", outputs=("x", Cache("cache", EMBEDDING_CACHE)), sequence=True)
 
 
 def grade_embedding_backward(fn):
@@ -171,7 +180,8 @@ def _stacked_cases(backward):
 
 def grade_stacked_rnn_forward(fn):
     grade(fn, ref.stacked_rnn_forward, _stacked_cases(False),
-          GRADED_CELLS["stacked_rnn_forward"][1], name="stacked_rnn_forward", outputs=("a", None),
+          GRADED_CELLS["stacked_rnn_forward"][1], name="stacked_rnn_forward",
+          outputs=("a", Cache("caches", STACKED_CACHES)),
           swap={"rnn_forward": ref_rnn.rnn_forward})
 
 

@@ -13,6 +13,7 @@ import numpy as np
 from ..reference import lstm as ref
 from ..student.bptt_utils import gradient_difference, lstm_parameters, numerical_gradient
 from . import Case, grade, shape_label
+from .caches import Cache, Entries, OnePer
 
 SHAPES = [dict(n_x=3, n_a=5, n_y=2, m=4, T_x=6),
           dict(n_x=4, n_a=4, n_y=3, m=3, T_x=5),     # square: a_prev and xt slices have one shape
@@ -23,10 +24,16 @@ SEED = 104729
 
 PARAMS = ("dWf", "dbf", "dWi", "dbi", "dWc", "dbc", "dWo", "dbo")
 
+# the documented caches, graded entry by entry in the forward cells: the backward cells run on
+# reference caches, so a wrong cache would otherwise cost nothing (and lstm_cell_backward reads
+# only the shape of a_next, so comparing what it computes from the cache would not do)
+CELL_CACHE = Entries("a_next", "c_next", "a_prev", "c_prev", "ft", "it", "cct", "ot", "xt", "parameters")
+CACHES = Entries(("list of cell caches", OnePer(CELL_CACHE, "cell cache", "time step", "time step t = {}")), "x")
+
 # grade_id of each graded cell -> (the function it grades, the outputs it checks)
 GRADED_CELLS = {
-    "lstm_cell_forward": ("lstm_cell_forward", ("a_next", "c_next", "yt_pred")),
-    "lstm_forward": ("lstm_forward", ("a", "y", "c")),
+    "lstm_cell_forward": ("lstm_cell_forward", ("a_next", "c_next", "yt_pred", "cache")),
+    "lstm_forward": ("lstm_forward", ("a", "y", "c", "caches")),
     "lstm_cell_backward_dxt": ("lstm_cell_backward", ("dxt",)),
     "lstm_cell_backward_da_prev": ("lstm_cell_backward", ("da_prev",)),
     "lstm_cell_backward_dc_prev": ("lstm_cell_backward", ("dc_prev",)),
@@ -106,13 +113,13 @@ def check_reference():
 
 def grade_lstm_cell_forward(fn):
     grade(fn, ref.lstm_cell_forward, cell_forward_cases(), GRADED_CELLS["lstm_cell_forward"][1],
-          name="lstm_cell_forward", outputs=("a_next", "c_next", "yt_pred", None))
+          name="lstm_cell_forward", outputs=("a_next", "c_next", "yt_pred", Cache("cache", CELL_CACHE)))
 
 
 def grade_lstm_forward(fn):
     """The student's lstm_forward runs with the reference cell, so a cell bug costs points once."""
     grade(fn, ref.lstm_forward, forward_cases(), GRADED_CELLS["lstm_forward"][1], name="lstm_forward",
-          outputs=("a", "y", "c", None), sequence=True,
+          outputs=("a", "y", "c", Cache("caches", CACHES)), sequence=True,
           swap={"lstm_cell_forward": ref.lstm_cell_forward})
 
 

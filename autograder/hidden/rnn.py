@@ -9,6 +9,7 @@ import numpy as np
 from ..reference import rnn as ref
 from ..student.bptt_utils import gradient_difference, numerical_gradient, rnn_parameters
 from . import Case, grade, shape_label
+from .caches import Cache, Entries, OnePer
 
 SHAPES = [dict(n_x=3, n_a=5, n_y=2, m=4, T_x=6),
           dict(n_x=4, n_a=4, n_y=3, m=3, T_x=5),     # square: Waa vs Waa.T only differ in value
@@ -19,10 +20,15 @@ SEED = 7919
 
 PARAMS = ("dWax", "dWaa", "dba")
 
+# the documented caches, graded entry by entry in the forward cells: the backward cells run on
+# reference caches, so a wrong cache would otherwise cost nothing
+CELL_CACHE = Entries("a_next", "a_prev", "xt", "parameters")
+CACHES = Entries(("list of cell caches", OnePer(CELL_CACHE, "cell cache", "time step", "time step t = {}")), "x")
+
 # grade_id of each graded cell -> (the function it grades, the outputs it checks)
 GRADED_CELLS = {
-    "rnn_cell_forward": ("rnn_cell_forward", ("a_next", "yt_pred")),
-    "rnn_forward": ("rnn_forward", ("a", "y_pred")),
+    "rnn_cell_forward": ("rnn_cell_forward", ("a_next", "yt_pred", "cache")),
+    "rnn_forward": ("rnn_forward", ("a", "y_pred", "caches")),
     "rnn_cell_backward_dxt": ("rnn_cell_backward", ("dxt",)),
     "rnn_cell_backward_da_prev": ("rnn_cell_backward", ("da_prev",)),
     "rnn_cell_backward_params": ("rnn_cell_backward", PARAMS),
@@ -81,12 +87,13 @@ def check_reference():
 
 def grade_rnn_cell_forward(fn):
     grade(fn, ref.rnn_cell_forward, cell_forward_cases(), GRADED_CELLS["rnn_cell_forward"][1],
-          name="rnn_cell_forward", outputs=("a_next", "yt_pred", None))
+          name="rnn_cell_forward", outputs=("a_next", "yt_pred", Cache("cache", CELL_CACHE)))
 
 
 def grade_rnn_forward(fn):
+    """The student's rnn_forward runs with the reference cell, so a cell bug costs points once."""
     grade(fn, ref.rnn_forward, forward_cases(), GRADED_CELLS["rnn_forward"][1], name="rnn_forward",
-          outputs=("a", "y_pred", None), sequence=True,
+          outputs=("a", "y_pred", Cache("caches", CACHES)), sequence=True,
           swap={"rnn_cell_forward": ref.rnn_cell_forward})
 
 

@@ -10,7 +10,7 @@ import numpy as np
 from ..reference.deep_rnn import (embedding_backward, embedding_forward, layer_parameters, n_layers,
                                   softmax_loss_backward, softmax_loss_forward, stacked_rnn_backward,
                                   stacked_rnn_forward)
-from ..reference.rnn import rnn_backward, softmax
+from ..reference.rnn import rnn_backward, rnn_forward, softmax
 from . import mistake
 
 LAYERS = ("dx1", "dx2", "dx3", "da0", "dWax1", "dWaa1", "dba1", "dWax2", "dWaa2", "dba2",
@@ -98,6 +98,22 @@ def embedding_gradient_fancy_index_per_step(dx, cache):
     for t in range(idx.shape[1]):
         dWe[:, idx[:, t]] += dx[:, :, t]
     return {"dWe": dWe}
+
+
+# ---- stacked_rnn_forward -----------------------------------------------------------------
+
+@mistake("stacked_rnn_forward", wrong=("caches",),
+         hint="the layers' caches are never collected, so stacked_rnn_backward gets none: append the "
+              "cache that rnn_forward returns for each layer, layer 1 first (caches.append(cache))")
+def layer_caches_not_appended(x, a0, parameters):
+    L, n_a, m = a0.shape
+    a = np.zeros((L, n_a, m, x.shape[2]))
+    caches = []
+    layer_input = x
+    for l in range(1, L + 1):
+        a[l - 1], _, cache = rnn_forward(layer_input, a0[l - 1], layer_parameters(parameters, l))
+        layer_input = a[l - 1]
+    return a, caches
 
 
 # ---- stacked_rnn_backward ----------------------------------------------------------------

@@ -1,5 +1,5 @@
 """Known mistakes in the LSTM of assignment 02: mostly in lstm_cell_backward and lstm_backward,
-and two in the forward pass.
+and three in the forward pass.
 
 Each is a whole wrong function, pasted into a notebook under the API name, so it may use only
 numpy and what the notebook defines (sigmoid, softmax, lstm_cell_backward).
@@ -16,7 +16,7 @@ SEQ_ALL = ("dx", "da0") + PARAMS
 
 # ---- lstm_cell_forward and lstm_forward ----------------------------------------------------
 
-@mistake("lstm_cell_forward", wrong=("a_next", "c_next", "yt_pred"),
+@mistake("lstm_cell_forward", wrong=("a_next", "c_next", "yt_pred", "cache"),
          hint="concat stacks xt first; the weights expect a_prev first: concat = [a_prev; xt], "
               "np.concatenate([a_prev, xt], axis=0)")
 def concat_with_xt_first(xt, a_prev, c_prev, parameters):
@@ -32,7 +32,7 @@ def concat_with_xt_first(xt, a_prev, c_prev, parameters):
     return a_next, c_next, yt_pred, (a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters)
 
 
-@mistake("lstm_forward", wrong=("a", "y", "c"),
+@mistake("lstm_forward", wrong=("a", "y", "c", "caches"),
          hint="the cell state starts at a0; only the hidden state starts at a0, the cell state "
               "starts at zeros: c_next = np.zeros((n_a, m)) before the loop")
 def cell_state_starts_at_a0(x, a0, parameters):
@@ -45,6 +45,21 @@ def cell_state_starts_at_a0(x, a0, parameters):
         a_next, c_next, y[:, :, t], cache = lstm_cell_forward(x[:, :, t], a_next, c_next, parameters)
         a[:, :, t], c[:, :, t] = a_next, c_next
         caches.append(cache)
+    return a, y, c, (caches, x)
+
+
+@mistake("lstm_forward", wrong=("caches",),
+         hint="the cell caches are never collected, so lstm_backward gets none: append the cache of "
+              "every time step (caches.append(cache)), for caches = (list of the T_x cell caches, x)")
+def lstm_cell_caches_not_appended(x, a0, parameters):
+    n_x, m, T_x = x.shape
+    n_y, n_a = parameters["Wy"].shape
+    a, c, y = np.zeros((n_a, m, T_x)), np.zeros((n_a, m, T_x)), np.zeros((n_y, m, T_x))
+    caches = []
+    a_next, c_next = a0, np.zeros((n_a, m))
+    for t in range(T_x):
+        a_next, c_next, y[:, :, t], cache = lstm_cell_forward(x[:, :, t], a_next, c_next, parameters)
+        a[:, :, t], c[:, :, t] = a_next, c_next
     return a, y, c, (caches, x)
 
 

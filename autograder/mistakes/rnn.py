@@ -1,12 +1,39 @@
-"""Known mistakes in rnn_cell_backward and rnn_backward (assignment 01)."""
+"""Known mistakes of assignment 01: in the caches that rnn_cell_forward and rnn_forward return,
+and in rnn_cell_backward and rnn_backward."""
 import numpy as np
 
-from ..reference.rnn import rnn_cell_backward
+from ..reference.rnn import rnn_cell_backward, rnn_cell_forward, softmax
 from . import mistake
 
 PARAMS = ("dWax", "dWaa", "dba")
 CELL_ALL = ("dxt", "da_prev") + PARAMS
 SEQ_ALL = ("dx", "da0") + PARAMS
+
+
+# ---- the caches of rnn_cell_forward and rnn_forward --------------------------------------
+
+@mistake("rnn_cell_forward", wrong=("cache",),
+         hint="the cache holds a_prev and a_next in the wrong order; rnn_cell_backward unpacks it by "
+              "position, as cache = (a_next, a_prev, xt, parameters)")
+def cache_states_swapped(xt, a_prev, parameters):
+    a_next = np.tanh(parameters["Wax"] @ xt + parameters["Waa"] @ a_prev + parameters["ba"])
+    yt_pred = softmax(parameters["Wya"] @ a_next + parameters["by"])
+    return a_next, yt_pred, (a_prev, a_next, xt, parameters)
+
+
+@mistake("rnn_forward", wrong=("caches",),
+         hint="the cell caches are never collected, so rnn_backward gets none: append the cache of "
+              "every time step (caches.append(cache)), for caches = (list of the T_x cell caches, x)")
+def cell_caches_not_appended(x, a0, parameters):
+    n_x, m, T_x = x.shape
+    n_y, n_a = parameters["Wya"].shape
+    a, y_pred = np.zeros((n_a, m, T_x)), np.zeros((n_y, m, T_x))
+    caches = []
+    a_next = a0
+    for t in range(T_x):
+        a_next, yt_pred, cache = rnn_cell_forward(x[:, :, t], a_next, parameters)
+        a[:, :, t], y_pred[:, :, t] = a_next, yt_pred
+    return a, y_pred, (caches, x)
 
 
 # ---- rnn_cell_backward -------------------------------------------------------------------
