@@ -143,6 +143,105 @@ def test_fgsm_out_of_reach_gives_inf_and_leaves_x(model, batch):
     assert np.all(np.isinf(eps)) and np.array_equal(x_adv, x)
 
 
+def _moved(case, k):
+    """How far the grid's k-th step moves each sequence, past what is asked (>= 0: far enough)."""
+    x, model, shift, step, _ = case.args
+    d = np.sign(shift) * np.sign(ref.input_gradient(x, model, np.ones((1, x.shape[1]))))
+    y0 = task.predict(x, model)[0][0]
+    return np.sign(shift) * (task.predict(x + k * step * d, model)[0][0] - y0) - abs(shift)
+
+
+FGSM_CASES = {kind: hidden.fgsm_cases(kind) for kind in ("plain", "edge")}
+
+
+@pytest.mark.parametrize("kind, i", [(k, i) for k, cases in FGSM_CASES.items() for i in range(len(cases))])
+def test_fgsm_hidden_cases_are_robust_to_rounding(kind, i):
+    """At every step of the grid and one beyond, each sequence is clearly short of the shift or
+    clearly past it: an implementation that computes the same thing in another order (one
+    sequence at a time, eps accumulated) cannot land on the other side."""
+    case = FGSM_CASES[kind][i]
+    n = int(round(case.args[4] / case.args[3]))
+    assert min(np.min(np.abs(_moved(case, k))) for k in range(1, n + 2)) > 1e-4
+
+
+def _case(kind, words):
+    return next(c for c in FGSM_CASES[kind] if words in c.label)
+
+
+def test_fgsm_hidden_cases_reach_the_ends_of_the_grid():
+    """The cases that the labels promise, so that the off-by-one bugs of the step search fail."""
+    eps = {(kind, c.label): ref.fgsm_perturbation(*c.args)[1] for kind in FGSM_CASES for c in FGSM_CASES[kind]}
+    plain = {c.label: eps["plain", c.label] for c in FGSM_CASES["plain"]}
+    assert all(np.all(np.isfinite(e)) for e in plain.values()), "plain: every sequence within reach"
+    # some sequence gets there at the first step
+    first = _case("plain", "first step")
+    assert np.any(eps["plain", first.label] == first.args[3])
+    # a sequence gets there only at max_eps, and max_eps / step is not a whole number in floating point
+    at_max = _case("plain", "max_eps=0.29")
+    x, model, shift, step, max_eps = at_max.args
+    assert int(max_eps / step) < int(round(max_eps / step)) and np.any(eps["plain", at_max.label] == max_eps)
+    # an input feature whose gradient is exactly zero
+    deaf = _case("plain", "does not reach the output")
+    x, model = deaf.args[:2]
+    assert np.any(np.all(ref.input_gradient(x, model, np.ones((1, x.shape[1]))) == 0, axis=(1, 2)))
+    # edge: one sequence at max_eps and one out of reach
+    both = _case("edge", "and one never does")
+    e = eps["edge", both.label]
+    assert np.any(e == both.args[4]) and np.any(np.isinf(e))
+    # edge: a sequence that one more step would reach stays inf
+    beyond = _case("edge", "one step more than max_eps")
+    x, model, shift, step, max_eps = beyond.args
+    e_more = ref.fgsm_perturbation(x, model, shift, step, max_eps + step)[1]
+    out = np.isinf(eps["edge", beyond.label])
+    assert np.any(out) and np.allclose(e_more[out], max_eps + step)
+    # edge: out of reach of every sequence
+    assert np.all(np.isinf(eps["edge", _case("edge", "every sequence").label]))
+
+
+def _fgsm(first=1, last=lambda max_eps, step, m: int(round(max_eps / step)), sign=np.sign):
+    """The reference's step search with one thing changed: the first k, the last k, or the sign."""
+    def fgsm_perturbation(x, model, shift, step=0.01, max_eps=1.0):
+        m = x.shape[1]
+        y0 = task.predict(x, model)[0][0]
+        d = np.sign(shift) * sign(ref.input_gradient(x, model, np.ones((1, m))))
+        eps, x_adv = np.full(m, np.inf), x.copy()
+        for k in range(first, last(max_eps, step, m) + 1):
+            moved = task.predict(x + k * step * d, model)[0][0] - y0
+            new = (np.sign(shift) * moved >= abs(shift)) & np.isinf(eps)
+            eps[new] = k * step
+            x_adv[:, new] = x[:, new] + k * step * d[:, new]
+        return x_adv, eps
+    return fgsm_perturbation
+
+
+# wrong step searches that got full marks before the cases at the ends of the grid, and the
+# graded cells that they must now fail
+FGSM_BUGS = {
+    "starts at 2 step": (_fgsm(first=2), {"plain"}),
+    "stops one step before max_eps": (_fgsm(last=lambda e, s, m: int(round(e / s)) - 1), {"plain", "edge"}),
+    "int(max_eps / step) steps": (_fgsm(last=lambda e, s, m: int(e / s)), {"plain"}),
+    "one step beyond max_eps": (_fgsm(last=lambda e, s, m: int(round(e / s)) + 1), {"edge"}),
+    "m / step steps": (_fgsm(last=lambda e, s, m: int(round(m / s))), {"edge"}),
+    "np.where(g >= 0, 1, -1) for the sign": (_fgsm(sign=lambda g: np.where(g >= 0, 1.0, -1.0)), {"plain"}),
+    "divides by the sign": (_fgsm(sign=lambda g: 1 / np.sign(g)), {"plain"}),
+}
+
+
+@pytest.mark.parametrize("bug, cells", FGSM_BUGS.values(), ids=FGSM_BUGS)
+def test_fgsm_step_search_bugs_fail_their_cell(bug, cells):
+    for kind in ("plain", "edge"):
+        if kind in cells:
+            with pytest.raises(AssertionError, match="fgsm_perturbation|x_adv|eps"):
+                hidden.grade_fgsm_perturbation(bug, kind)
+        else:
+            hidden.grade_fgsm_perturbation(bug, kind)
+
+
+def test_fgsm_correct_step_search_passes_both_cells():
+    for kind in ("plain", "edge"):
+        hidden.grade_fgsm_perturbation(_fgsm(), kind)
+
+
 def test_hidden_tests_self_check():
     assert hidden.check_reference()
 

@@ -17,10 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ..diagnostics import is_close
 from ..reference import adding_task as task
 from ..reference import using_dx as ref
 from ..student.bptt_utils import gradient_difference, lstm_parameters, numerical_gradient, rnn_parameters
-from . import Case, grade, quiet, swapped
+from . import Case, _run, grade, quiet, swapped
 
 ASSIGNMENT = "04_using_dx"
 SEED = 4099
@@ -107,17 +108,42 @@ def optimize_cases(kind):
 
 
 def fgsm_cases(kind):
-    """(x, model, shift, step, max_eps)"""
+    """(x, model, shift, step, max_eps)
+
+    Besides a positive and a negative shift on each model, cases at the ends of the grid of
+    step sizes (tests/test_using_dx.py checks that each is what its label says, with a margin
+    that rounding cannot cross):
+    - plain (every sequence within reach): a sequence that gets there at the first step
+      (eps = step); one that gets there only at eps = max_eps, where max_eps / step is
+      28.999999999999996 in floating point (0.29 / 0.01); an input feature whose gradient is
+      exactly 0 (a zero column of Wax), which np.sign leaves where it is;
+    - edge (some sequences out of reach): one sequence gets there at eps = max_eps and one
+      never; one sequence would need one step more than max_eps (its eps stays inf); a shift
+      out of reach of every sequence.
+    """
     x = adding_batch(4, 5)
     s = dict(n_x=3, n_a=4, n_y=1, m=3, T_x=6)
     x_r = np.random.default_rng(SEED + 40).standard_normal((3, 3, 6))
     rnn = random_model("rnn", s, SEED + 41)
+    rnn_r = f"random RNN, {_label(s)}"
     if kind == "plain":
+        deaf = copy.deepcopy(rnn)
+        deaf["parameters"]["Wax"][:, 1] = 0.0      # feature 1 does not reach the output
         return [Case("the trained LSTM, m=4, T_x=20, shift=0.3", (x, frozen_model(), 0.3, 0.01, 0.5)),
-                Case(f"random RNN, {_label(s)}, shift=0.2", (x_r, rnn, 0.2, 0.01, 1.0))]
+                Case(f"{rnn_r}, shift=0.2", (x_r, rnn, 0.2, 0.01, 1.0)),
+                Case(f"{rnn_r}, shift=0.025 (some sequences get there at the first step)",
+                     (x_r, rnn, 0.025, 0.01, 1.0)),
+                Case(f"{rnn_r}, shift=0.185, step=0.01, max_eps=0.29 (a sequence gets there only at "
+                     "eps = max_eps, the 29th step)", (x_r, rnn, 0.185, 0.01, 0.29)),
+                Case(f"{rnn_r} whose input feature 1 does not reach the output (dy_hat/dx is exactly 0 "
+                     "there), shift=0.2", (x_r, deaf, 0.2, 0.01, 1.0))]
     return [Case("the trained LSTM, m=4, T_x=20, shift=-0.25", (x, frozen_model(), -0.25, 0.01, 0.5)),
-            Case(f"random RNN, {_label(s)}, shift=-0.2", (x_r, rnn, -0.2, 0.01, 1.0)),
-            Case("the trained LSTM, m=4, T_x=20, shift=1.5 (out of reach for some sequences)",
+            Case(f"{rnn_r}, shift=-0.2", (x_r, rnn, -0.2, 0.01, 1.0)),
+            Case("the trained LSTM, m=4, T_x=20, shift=0.7, step=0.01, max_eps=0.15 (a sequence gets "
+                 "there only at eps = max_eps, and one never does)", (x, frozen_model(), 0.7, 0.01, 0.15)),
+            Case(f"{rnn_r}, shift=0.185, step=0.01, max_eps=0.28 (a sequence would need one step "
+                 "more than max_eps)", (x_r, rnn, 0.185, 0.01, 0.28)),
+            Case("the trained LSTM, m=4, T_x=20, shift=1.5 (out of reach for every sequence)",
                  (x, frozen_model(), 1.5, 0.02, 0.2))]
 
 
@@ -202,18 +228,34 @@ def grade_optimize_input(fn, kind):
         raise AssertionError(str(e) + _effect(fn, cases[0], effect)) from None
 
 
+def _first_wrong(fn, reference, cases, outputs, name, swap):
+    """The first case on which fn's outputs differ from the reference's (the one that grade's
+    message names), or None."""
+    for case in cases:
+        out, error = _run(fn, case.args, outputs, name, swap)
+        if error:
+            return case
+        expected = dict(zip(outputs, reference(*copy.deepcopy(case.args))))
+        if any(not is_close(out.get(k), v) for k, v in expected.items()):
+            return case
+    return None
+
+
 def grade_fgsm_perturbation(fn, kind):
-    """kind: 'plain' (positive shifts) or 'edge' (negative shifts, and shifts out of reach)."""
+    """kind: 'plain' (positive shifts, every sequence within reach) or 'edge' (negative shifts,
+    and sequences out of reach). Both have cases at the ends of the grid of steps."""
     check_reference()
     cases = fgsm_cases(kind)
+    swap = dict(SWAP, input_gradient=ref.input_gradient)
 
     def effect(args, out):
         x, model, shift = args[:3]
         moved = task.predict(np.asarray(out[0], dtype=float), model)[0][0] - task.predict(x, model)[0][0]
-        return (f"On the first case your x_adv moves the predictions by {np.round(moved, 3).tolist()}, "
+        return (f"On that case your x_adv moves the predictions by {np.round(moved, 3).tolist()}, "
                 f"for a shift of {shift}, with eps = {np.round(np.asarray(out[1], dtype=float), 3).tolist()}.")
     try:
         grade(fn, ref.fgsm_perturbation, cases, FGSM[kind], name="fgsm_perturbation", outputs=FGSM[kind],
-              swap=dict(SWAP, input_gradient=ref.input_gradient))
+              swap=swap)
     except AssertionError as e:
-        raise AssertionError(str(e) + _effect(fn, cases[0], effect)) from None
+        wrong = _first_wrong(fn, ref.fgsm_perturbation, cases, FGSM[kind], "fgsm_perturbation", swap)
+        raise AssertionError(str(e) + (_effect(fn, wrong, effect) if wrong else "")) from None

@@ -185,6 +185,41 @@ def fgsm_one_eps_for_the_batch(x, model, shift, step=0.01, max_eps=1.0):
     return x.copy(), np.full(m, np.inf)
 
 
+@mistake("fgsm_perturbation", wrong=FGSM["plain"],
+         hint="max_eps itself is never tried: the steps tried are step, 2 step, ... up to max_eps "
+              "included, k * step for k = 1 to int(round(max_eps / step)); int(max_eps / step) "
+              "truncates 0.29 / 0.01 = 28.999999999999996 to 28, and range(1, n) stops at n - 1")
+def fgsm_max_eps_not_tried(x, model, shift, step=0.01, max_eps=1.0):
+    m = x.shape[1]
+    y0 = predict(x, model)[0][0]
+    d = np.sign(shift) * np.sign(input_gradient(x, model, np.ones((1, m))))
+    eps = np.full(m, np.inf)
+    x_adv = x.copy()
+    for k in range(1, int(max_eps / step) + 1):
+        moved = predict(x + k * step * d, model)[0][0] - y0
+        new = (np.sign(shift) * moved >= abs(shift)) & np.isinf(eps)
+        eps[new] = k * step
+        x_adv[:, new] = x[:, new] + k * step * d[:, new]
+    return x_adv, eps
+
+
+@mistake("fgsm_perturbation", wrong=FGSM["plain"],
+         hint="an input whose gradient is exactly 0 does not change the prediction, and stays where it "
+              "is: np.sign(0) is 0, but np.where(g >= 0, 1, -1) moves it by eps anyway")
+def fgsm_zero_gradient_moved(x, model, shift, step=0.01, max_eps=1.0):
+    m = x.shape[1]
+    y0 = predict(x, model)[0][0]
+    d = np.sign(shift) * np.where(input_gradient(x, model, np.ones((1, m))) >= 0, 1.0, -1.0)
+    eps = np.full(m, np.inf)
+    x_adv = x.copy()
+    for k in range(1, int(round(max_eps / step)) + 1):
+        moved = predict(x + k * step * d, model)[0][0] - y0
+        new = (np.sign(shift) * moved >= abs(shift)) & np.isinf(eps)
+        eps[new] = k * step
+        x_adv[:, new] = x[:, new] + k * step * d[:, new]
+    return x_adv, eps
+
+
 @mistake("fgsm_perturbation", wrong=FGSM["edge"],
          hint="a negative shift is treated as a positive one; to lower y_hat, step against the gradient "
               "(d = sign(shift) * sign(dy_hat/dx)) until y_hat(x_adv) - y_hat(x) <= shift")
