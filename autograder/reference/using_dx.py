@@ -103,7 +103,8 @@ def fgsm_perturbation(x, model, shift, step=0.01, max_eps=1.0):
     Inputs:
     - x: (n_x, m, T_x); model: a model with one output
     - shift: the change of prediction wanted, a non-zero number
-    - step, max_eps: the grid of step sizes tried
+    - step, max_eps: the grid of step sizes tried, k * step for k = 1 .. round(max_eps / step)
+      (max_eps is a multiple of step; rounding absorbs floating point, 0.29 / 0.01 = 28.999...)
 
     Returns:
     - x_adv: perturbed inputs, (n_x, m, T_x); a sequence that no eps reaches is left as x

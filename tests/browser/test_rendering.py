@@ -1,6 +1,7 @@
 """Every notebook a learner opens renders well in JupyterLab: equations typeset, diagrams
 drawn, images loaded."""
 import json
+import time
 
 import pytest
 from conftest import CURRENT, open_notebook, walk
