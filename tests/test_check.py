@@ -175,3 +175,17 @@ def test_kernel_runs_as_under_plain_nbgrader(tmp_path):
     nb = support.with_function(support.solved("01_rnn_step_by_step"), "rnn_cell_forward", probe)
     result = check(support.write(nb, tmp_path / "probe.ipynb"))
     assert result["score"] == result["max_score"], [t["message"] for t in result["tests"] if not t["passed"]]
+
+
+@pytest.mark.parametrize("patch", ["np.max = lambda *a, **k: 0.0", "np.abs = lambda x: 0 * x",
+                                   "np.maximum = lambda a, b: 1e300 + 0 * b"])
+def test_reassigning_numpy_cannot_buy_points_for_wrong_gradients(tmp_path, patch):
+    """The hidden tests compare with numpy's functions as imported before the student's code ran."""
+    zeros = ("def rnn_cell_backward(da_next, cache):\n    import numpy as np\n    " + patch + "\n"
+             "    a_next, a_prev, xt, p = cache\n"
+             "    return {'dxt': np.zeros_like(xt), 'da_prev': np.zeros_like(a_prev), 'dWax': np.zeros_like(p['Wax']),\n"
+             "            'dWaa': np.zeros_like(p['Waa']), 'dba': np.zeros_like(p['ba'])}\n")
+    nb = support.with_function(support.solved("01_rnn_step_by_step"), "rnn_cell_backward", zeros)
+    by_id = {t["grade_id"]: t for t in check(support.write(nb, tmp_path / "patched.ipynb"))["tests"]}
+    for gid in ("rnn_cell_backward_dxt", "rnn_cell_backward_da_prev", "rnn_cell_backward_params"):
+        assert not by_id[gid]["passed"], (gid, by_id[gid])

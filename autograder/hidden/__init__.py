@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import mistakes
-from ..diagnostics import describe, is_close
+from ..diagnostics import NP, describe, is_close
 from .caches import Cache, CacheValue
 
 
@@ -72,7 +72,7 @@ def same(a, b):
         return isinstance(b, np.random.Generator)
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.shape == b.shape \
-            and np.array_equal(a, b, equal_nan=True)
+            and NP.array_equal(a, b, equal_nan=True)
     if isinstance(a, dict):
         return isinstance(b, dict) and a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
     if isinstance(a, (tuple, list)):
@@ -114,7 +114,7 @@ def _describe(name, got, expected, sequence):
 def _agrees(got, expected):
     if isinstance(expected, CacheValue):
         return expected.describe("", got) is None
-    return is_close(got, np.asarray(expected, dtype=float))
+    return is_close(got, NP.asarray(expected, dtype=float))
 
 
 def _run(fn, args, names, fn_name, swap=None):
