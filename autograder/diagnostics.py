@@ -4,45 +4,34 @@ Sequence arrays carry time on their last axis (n, m, T_x), so the diagnosis name
 steps that are wrong; that is where BPTT bugs show (a missing recurrent term is right at the
 last step and wrong before it).
 """
-from types import FunctionType, SimpleNamespace
-
 import numpy as np
 
-from .student import bptt_utils
+from .student.bptt_utils import relative_error
 
 TOLERANCE = 1e-6
-
-# numpy's functions as they are when the hidden tests are imported, which is before any student
-# code runs (execute.py imports them first): a notebook that reassigns np.max or np.array_equal
-# cannot change how it is graded. The hidden tests compare arrays with these only.
-NP = SimpleNamespace(**{f: getattr(np, f) for f in (
-    "abs", "all", "array_equal", "asarray", "isfinite", "max", "maximum", "where")})
-# the visible tests' measure of error (bptt_utils), its numpy calls bound to NP
-relative_error = FunctionType(bptt_utils.relative_error.__code__, {"np": NP, "float": float},
-                              "relative_error", bptt_utils.relative_error.__defaults__)
 
 
 def same_non_finite(got, expected):
     """True when got has inf and NaN exactly where expected has them (both float arrays, one shape)."""
-    finite = NP.isfinite(expected)
-    return NP.array_equal(NP.isfinite(got), finite) and \
-        NP.array_equal(got[~finite], expected[~finite], equal_nan=True)
+    finite = np.isfinite(expected)
+    return np.array_equal(np.isfinite(got), finite) and \
+        np.array_equal(got[~finite], expected[~finite], equal_nan=True)
 
 
 def finite_parts(got, expected):
     """got and expected with their (equal) non-finite entries set to 0, so that they compare."""
-    finite = NP.isfinite(expected)
-    return NP.where(finite, got, 0.0), NP.where(finite, expected, 0.0)
+    finite = np.isfinite(expected)
+    return np.where(finite, got, 0.0), np.where(finite, expected, 0.0)
 
 
 def is_close(got, expected, tol=TOLERANCE):
     """True when got has expected's shape and agrees to relative error tol. An inf or NaN in
     expected must be matched by the same value in got."""
     try:
-        got = NP.asarray(got, dtype=float)
+        got = np.asarray(got, dtype=float)
     except (TypeError, ValueError):
         return False
-    expected = NP.asarray(expected, dtype=float)
+    expected = np.asarray(expected, dtype=float)
     if got.shape != expected.shape or not same_non_finite(got, expected):
         return False
     return relative_error(*finite_parts(got, expected)) < tol
@@ -70,14 +59,14 @@ def describe(name, got, expected, sequence=False, tol=TOLERANCE):
     if got is None:
         return f"{name} is missing (None)"
     try:
-        got = NP.asarray(got, dtype=float)
+        got = np.asarray(got, dtype=float)
     except (TypeError, ValueError):
         return f"{name} is not an array of numbers (got {type(got).__name__})"
-    expected = NP.asarray(expected, dtype=float)
+    expected = np.asarray(expected, dtype=float)
     if got.shape != expected.shape:
         return f"{name} has shape {got.shape}, expected {expected.shape}"
     if not same_non_finite(got, expected):
-        if NP.all(NP.isfinite(expected)):
+        if np.all(np.isfinite(expected)):
             return f"{name} contains NaN or inf"
         return f"{name} is wrong: it has inf or NaN in other places than expected"
     got, expected = finite_parts(got, expected)

@@ -1,7 +1,9 @@
 """nbgrader's Execute preprocessor, on a kernel from the pool when one is ready.
 
 It imports the hidden tests' package into each kernel before the notebook runs (a fake
-"autograder" package in the notebook's directory would otherwise be imported instead), and it
+"autograder" package in the notebook's directory would otherwise be imported instead), starts
+each test cell with numpy as it was then (a notebook that reassigns np.tanh or np.max cannot
+change the reference's answers or the comparison), and it
 survives two kinds of student code that make plain nbgrader give up on a whole submission (and
 delete its autograded output):
 - a cell that does not stop when interrupted at its timeout (it catches KeyboardInterrupt, or
@@ -26,6 +28,9 @@ from nbgrader.preprocessors import Execute, LimitOutput
 
 from .kernels import POOL
 from .preprocessors import LimitOutputSize
+
+RESTORE_NUMPY = ("try:\n    import autograder.hidden as _h\n    _h.restore_numpy()\n    del _h\n"
+                 "except Exception:\n    pass\n")
 
 # error names of the outputs that mark a cell which did not run to its end
 TIMED_OUT = "CellTimeoutError"
@@ -132,8 +137,12 @@ class PooledExecute(Execute):
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
         if self._replaying:
             return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
-        RUN.cell, RUN.grade_id = cell_index, cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        info = cell.get("metadata", {}).get("nbgrader", {})
+        RUN.cell, RUN.grade_id = cell_index, info.get("grade_id")
         self._check_time()
+        if info.get("grade") and not info.get("solution"):
+            # a test cell starts from numpy as it was before the notebook ran (hidden.restore_numpy)
+            await self.async_wait_for_reply(self.kc.execute(RESTORE_NUMPY, silent=True, store_history=False))
         try:
             return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
         except (CellTimeoutError, DeadKernelError) as e:

@@ -178,9 +178,10 @@ def test_kernel_runs_as_under_plain_nbgrader(tmp_path):
 
 
 @pytest.mark.parametrize("patch", ["np.max = lambda *a, **k: 0.0", "np.abs = lambda x: 0 * x",
-                                   "np.maximum = lambda a, b: 1e300 + 0 * b"])
+                                   "np.maximum = lambda a, b: 1e300 + 0 * b",
+                                   "np.tanh = lambda z: 0 * z + 1"])      # the reference's a = 1, so its gradients are 0
 def test_reassigning_numpy_cannot_buy_points_for_wrong_gradients(tmp_path, patch):
-    """The hidden tests compare with numpy's functions as imported before the student's code ran."""
+    """The hidden tests undo what a notebook reassigns in numpy before they compute and compare."""
     zeros = ("def rnn_cell_backward(da_next, cache):\n    import numpy as np\n    " + patch + "\n"
              "    a_next, a_prev, xt, p = cache\n"
              "    return {'dxt': np.zeros_like(xt), 'da_prev': np.zeros_like(a_prev), 'dWax': np.zeros_like(p['Wax']),\n"

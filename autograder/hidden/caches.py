@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..diagnostics import NP, TOLERANCE, finite_parts, relative_error, same_non_finite
+from ..diagnostics import TOLERANCE, finite_parts, same_non_finite
+from ..student.bptt_utils import relative_error
 
 
 class Entries:
@@ -142,10 +143,10 @@ def _array_difference(got, expected):
         # not np.asarray: a list that holds itself (caches.append(caches)) would never convert
         return f"is {_kind(got)}, expected an array of numbers"
     try:
-        got = NP.asarray(got, dtype=float)
+        got = np.asarray(got, dtype=float)
     except (TypeError, ValueError):
         return f"is {_kind(got)}, expected an array of numbers"
-    expected = NP.asarray(expected, dtype=float)
+    expected = np.asarray(expected, dtype=float)
     if got.shape != expected.shape:
         return f"has shape {got.shape}, expected {expected.shape}"
     if not same_non_finite(got, expected):
