@@ -2,8 +2,8 @@
 
 It imports the hidden tests' package into each kernel before the notebook runs (a fake
 "autograder" package in the notebook's directory would otherwise be imported instead), starts
-each test cell with numpy as it was then (a notebook that reassigns np.tanh or np.max cannot
-change the reference's answers or the comparison), and it
+every cell with numpy as it was then (a notebook that reassigns np.tanh or np.max cannot change
+the reference's answers or the comparison), and it
 survives two kinds of student code that make plain nbgrader give up on a whole submission (and
 delete its autograded output):
 - a cell that does not stop when interrupted at its timeout (it catches KeyboardInterrupt, or
@@ -28,9 +28,6 @@ from nbgrader.preprocessors import Execute, LimitOutput
 
 from .kernels import POOL
 from .preprocessors import LimitOutputSize
-
-RESTORE_NUMPY = ("try:\n    import autograder.hidden as _h\n    _h.restore_numpy()\n    del _h\n"
-                 "except Exception:\n    pass\n")
 
 # error names of the outputs that mark a cell which did not run to its end
 TIMED_OUT = "CellTimeoutError"
@@ -106,7 +103,10 @@ class PooledExecute(Execute):
         # may hold files.)
         code = ("import os as _os, sys as _sys\n_path = list(_sys.path)\n"
                 "_sys.path[:] = [p for p in _path if p not in ('', '.', _os.getcwd())]\n"
-                "try:\n    import autograder.hidden\nexcept ImportError:\n    pass\n"
+                "try:\n    import autograder.hidden\n"
+                # every cell starts with numpy as it is now, before any student code
+                "    get_ipython().events.register('pre_run_cell', lambda info, _r=autograder.hidden.restore_numpy: _r())\n"
+                "except ImportError:\n    pass\n"
                 "finally:\n    _sys.path[:] = _path\n    del _os, _sys, _path\n")
         if self._pooled:
             # Give the kernel what nbgrader would have started it with: the notebook's directory
@@ -137,12 +137,8 @@ class PooledExecute(Execute):
     async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
         if self._replaying:
             return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
-        info = cell.get("metadata", {}).get("nbgrader", {})
-        RUN.cell, RUN.grade_id = cell_index, info.get("grade_id")
+        RUN.cell, RUN.grade_id = cell_index, cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         self._check_time()
-        if info.get("grade") and not info.get("solution"):
-            # a test cell starts from numpy as it was before the notebook ran (hidden.restore_numpy)
-            await self.async_wait_for_reply(self.kc.execute(RESTORE_NUMPY, silent=True, store_history=False))
         try:
             return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
         except (CellTimeoutError, DeadKernelError) as e:
