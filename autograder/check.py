@@ -19,15 +19,6 @@ from .kernels import POOL
 
 STUDENT = "self"
 
-# kept under their old names for code that imports them from here
-_install_fast_gradebook = install_fast_gradebook
-_failure_reason = failure_reason
-
-
-def results(course_root, assignment, student=STUDENT):
-    """Per-test results of the submission of `student` in course_root (the grading contract's dict)."""
-    return autograde_results(course_root, assignment, student, course_config(course_root))
-
 
 def _cache_key(assignment):
     """Changes whenever the source of the assignment, the course config or nbgrader changes."""
