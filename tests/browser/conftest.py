@@ -143,10 +143,19 @@ def learner_lab(tmp_path_factory):
     lab.stop()
 
 
+# The indicator already says idle while the toolbar says "No Kernel", before the kernel starts.
+KERNEL_IDLE = """(selector) => {
+  const panel = document.querySelector(selector);
+  const name = panel && panel.querySelector('.jp-KernelName');
+  const status = panel && panel.querySelector('.jp-Notebook-ExecutionIndicator');
+  return !!name && !!status && name.textContent.trim() !== 'No Kernel' && status.dataset.status === 'idle';
+}"""
+
+
 def open_notebook(page, lab, relpath):
-    """Open a notebook in JupyterLab and wait until its kernel is idle."""
+    """Open a notebook in JupyterLab and wait until its kernel has started and is idle."""
     page.goto(lab.link(f"lab/tree/{relpath}"))
-    page.locator(f"{CURRENT} .jp-Notebook-ExecutionIndicator[data-status=idle]").wait_for()
+    page.wait_for_function(KERNEL_IDLE, arg=CURRENT)
     return page
 
 

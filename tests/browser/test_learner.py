@@ -94,8 +94,10 @@ def test_wrong_solution_shows_its_failure_message(page, learner_lab, shot):
     sources["rnn_cell_backward"] = mistakes.get("da_prev_waa_not_transposed").source()
     type_into_solution_cells(page, sources)
     save_and_run_all(page)
-    # Run All stops at the first failing cell: the visible tests of rnn_cell_backward
-    page.locator(f"{CURRENT} .jp-Notebook-ExecutionIndicator[data-status=idle]").wait_for()
+    # Run All stops at the first failing cell: the visible tests of rnn_cell_backward. Waiting
+    # for busy first, as the indicator still says idle just after the click.
+    page.locator(f"{CURRENT} .jp-Notebook-ExecutionIndicator[data-status=busy]").wait_for()
+    page.locator(f"{CURRENT} .jp-Notebook-ExecutionIndicator[data-status=idle]").wait_for(timeout=180_000)
     for cell in walk_cells(page):
         error = cell.locator(".jp-OutputArea-output", has_text="AssertionError")
         if error.count():
