@@ -105,8 +105,10 @@ def precheck(submission, assignment):
     """The submitted notebook as JSON; or NotGradable, saying why nbgrader should not be given it."""
     name = f"{assignment.notebook}.ipynb"
     path = Path(submission) / name
+    if path.is_dir():
+        raise NotGradable(f"{name} is a directory, not a notebook")
     if not path.is_file():
-        others = sorted(p.name for p in Path(submission).glob("*.ipynb"))
+        others = sorted(p.name for p in Path(submission).glob("*.ipynb") if p.is_file())
         if not others:
             raise NotGradable(f"no notebook was submitted (expected {name})")
         for other in others:

@@ -110,6 +110,15 @@ def test_malformed_cell_metadata_is_graded_without_a_traceback(tmp_path):
     assert len(done.stderr.strip().splitlines()) <= 1
 
 
+def test_a_cell_broken_outside_jupyter_is_named_in_one_short_line(tmp_path):
+    """nbformat's own message is a dump of the whole cell, thousands of characters long."""
+    nb = support.solved("01_rnn_step_by_step")
+    nb["cells"][3]["cell_type"] = "weird"
+    done = run_check(support.write(nb, tmp_path / "edited.ipynb"), cwd=tmp_path)
+    assert done.returncode == 2 and "cell 4 of the notebook does not follow Jupyter's notebook format" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and len(done.stderr) < 300
+
+
 def test_a_cell_pasted_from_another_assignment_runs_as_an_ordinary_cell(tmp_path):
     """nbgrader fails on a cell whose grade_id its gradebook does not know (KeyError: 'grade_id')."""
     nb = support.solved("01_rnn_step_by_step")

@@ -293,6 +293,9 @@ def test_precheck_names_the_assignment_of_a_foreign_notebook(tmp_path):
     (tmp_path / "other.ipynb").unlink()
     with pytest.raises(NotGradable, match="no notebook was submitted"):
         grade.precheck(tmp_path, other)
+    (tmp_path / "other.ipynb").mkdir()
+    with pytest.raises(NotGradable, match="other.ipynb is a directory, not a notebook"):
+        grade.precheck(tmp_path, other)
 
 
 # ---- the worker pool --------------------------------------------------------------------
