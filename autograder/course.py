@@ -73,6 +73,11 @@ def read_notebook_json(path):
     if nb["nbformat"] != 4:
         raise NotGradable(f"{path}: notebook format {nb['nbformat']!r} is not supported; "
                           "only version 4 notebooks (saved by Jupyter 4 or later) are")
+    for i, cell in enumerate(nb["cells"], 1):     # nbformat and nbgrader fail on these, obscurely
+        metadata = cell.get("metadata", {}) if isinstance(cell, dict) else None
+        if not isinstance(metadata, dict) or not isinstance(metadata.get("nbgrader", {}), dict):
+            raise NotGradable(f"{path}: cell {i} is malformed (it or its metadata is not a JSON object): "
+                              "was the file edited outside Jupyter?")
     return nb
 
 

@@ -26,8 +26,11 @@ class RestoreCells(OverwriteCells):
         with Gradebook(info["db_url"]) as gb:
             known = {c.name for c in gb.find_notebook(info["notebook"], info["assignment"]).source_cells}
         for cell in nb.cells:
-            if "nbgrader" in cell.metadata and cell.metadata.nbgrader.get("grade_id") not in known:
-                # a copy emptied by DeduplicateIds, or a cell pasted from another assignment
+            nbgrader = cell.metadata.get("nbgrader")
+            grade_id = nbgrader.get("grade_id") if isinstance(nbgrader, dict) else None
+            if "nbgrader" in cell.metadata and not (isinstance(grade_id, str) and grade_id in known):
+                # a copy emptied by DeduplicateIds, a cell pasted from another assignment, or
+                # metadata edited by hand
                 del cell.metadata["nbgrader"]
         if self.add_missing_cells:
             self._restore_deleted(nb, resources)

@@ -6,6 +6,7 @@ import pytest
 
 from autograder.course import RELEASE, SOURCE, assignments
 from autograder.release import build_release
+from autograder.submissions import release_nb, source_nb
 
 ASSIGNMENTS = sorted(assignments())
 
@@ -41,14 +42,22 @@ def test_release_leaks_no_solution_hidden_test_or_reference(assignment):
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_release_contains_no_solution_code(assignment):
-    """Every solution region of the source is absent from the release, line by line."""
-    src = (SOURCE / assignment / f"{assignments()[assignment].notebook}.ipynb").read_text()
-    rel = (RELEASE / assignment / f"{assignments()[assignment].notebook}.ipynb").read_text()
-    for region in re.findall(r"### BEGIN SOLUTION(.*?)### END SOLUTION", src, re.S):
-        for line in region.split("\\n"):
-            code = line.strip().strip('",').strip()
-            if len(code) > 12:   # short lines such as "else:" or "return x" may be scaffolding
-                assert code not in rel, f"solution line leaked into the release: {code}"
+    """No line of a solution region of the source is a line of the release notebook, whatever its
+    indentation: in code, in markdown or in an output. (Within a line, the instructions may quote
+    a statement, such as the cache to store.)"""
+    released = []
+    for cell in release_nb(assignment)["cells"]:
+        released.append(cell["source"])
+        for out in cell.get("outputs", []):
+            released += [out.get("text", "")] + [v for v in out.get("data", {}).values() if isinstance(v, (str, list))]
+    released = {ln.strip() for text in released for ln in "".join(text).splitlines()}
+    regions = [r for cell in source_nb(assignment)["cells"]
+               for r in re.findall(r"### BEGIN SOLUTION(.*?)### END SOLUTION", "".join(cell["source"]), re.S)]
+    assert regions, "no solution region found in the source"
+    for line in "\n".join(regions).splitlines():
+        code = line.strip()
+        if len(code) > 12:   # short lines such as "else:" or "return x" may be scaffolding
+            assert code not in released, f"solution line leaked into the release: {code}"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
