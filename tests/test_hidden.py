@@ -35,7 +35,7 @@ def test_a_function_that_changes_its_inputs_fails():
         hidden.grade_rnn_cell_backward(in_place, "dxt")
 
 
-def test_student_output_to_stderr_and_warnings_never_reach_the_cell(capfd):
+def test_student_output_to_stderr_and_warnings_never_reach_the_cell(capfd, recwarn):
     import sys
     import warnings
 
@@ -46,6 +46,7 @@ def test_student_output_to_stderr_and_warnings_never_reach_the_cell(capfd):
         return ref.rnn_cell_backward(da_next, cache)
     hidden.grade_rnn_cell_backward(noisy, "dxt")
     assert capfd.readouterr().err == ""
+    assert not recwarn.list          # pytest records warnings itself, so capfd alone would not see them
 
 
 def test_sequence_messages_name_the_wrong_time_steps():

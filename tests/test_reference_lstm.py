@@ -66,17 +66,26 @@ def test_sequence_cell_state_path_with_c_loss():
     assert gradient_difference(da_prev, numerical_gradient(loss, a0)) < 1e-7
 
 
+def flat(tree):
+    """The arrays of nested tuples, lists and dicts, in order."""
+    return [v for x in tree for v in (flat(x) if isinstance(x, (tuple, list)) else
+                                      flat(x.values()) if isinstance(x, dict) else [x])]
+
+
 def test_reference_leaves_its_inputs_unchanged_and_starts_c_at_zero():
     import copy
     p, x, a0, c0, G, H = setup(SHAPES[0], 4)
     args = (x, a0, p)
     before = copy.deepcopy(args)
     a, y, c, caches = ref.lstm_forward(*args)
-    ref.lstm_backward(G, caches)
-    ref.lstm_cell_backward(G[:, :, 0], H[:, :, 0], caches[0][0])
     for new, old in zip(args[:2], before[:2]):
         assert np.array_equal(new, old)
     assert all(np.array_equal(p[k], before[2][k]) for k in p)
+    backward_args = (G, H, caches)
+    before = copy.deepcopy(backward_args)
+    ref.lstm_backward(G, caches)
+    ref.lstm_cell_backward(G[:, :, 0], H[:, :, 0], caches[0][0])
+    assert all(np.array_equal(new, old) for new, old in zip(flat(backward_args), flat(before)))
     # at t = 0 the cell state is it * cct alone: c<0> = 0
     _, _, _, _, ft, it, cct, ot, _, _ = caches[0][0]
     assert np.allclose(c[:, :, 0], it * cct) and np.allclose(a[:, :, 0], ot * np.tanh(it * cct))

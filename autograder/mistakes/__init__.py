@@ -39,6 +39,9 @@ _CATALOGUE = {}
 def mistake(function, wrong, hint):
     """Register the decorated function as a known mistake in `function`."""
     def register(impl):
+        old = _CATALOGUE.get(impl.__name__)
+        if old and (old.impl.__module__, old.impl.__code__.co_firstlineno) != (impl.__module__, impl.__code__.co_firstlineno):
+            raise ValueError(f"two mistakes are named {impl.__name__}: the catalogue is keyed by name")
         _CATALOGUE[impl.__name__] = Mistake(impl.__name__, function, tuple(wrong), hint, impl)
         return impl
     return register
