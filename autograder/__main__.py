@@ -10,6 +10,7 @@
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from .course import ROOT
 
@@ -84,7 +85,7 @@ def cmd_grade(args):
     print()
     print(done["summary"])
     paths = done["reports"]
-    print(f"Reports: {paths['tests']}, {paths['grades']}, {paths['summary']}")
+    print(f"Reports in {Path(paths['tests']).parent}/: tests.csv, grades.csv, summary.md, grading.json, grade.log")
     if args.feedback:
         print(f"Feedback: {args.course_dir}/feedback/<student>/{done['assignment']}/ (nbgrader release_feedback sends it)")
     return 0

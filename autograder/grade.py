@@ -354,6 +354,7 @@ def grade_class(assignment_id, course_dir=ROOT, *, jobs=None, students=None, for
     from . import reports
     from .integrity import locked_cells
     pool = LocalPool(n, log) if likely and scheduler is None else None
+    stopped = False
     try:
         from nbgrader.api import Gradebook
         cfg = course_config(root)
@@ -389,11 +390,13 @@ def grade_class(assignment_id, course_dir=ROOT, *, jobs=None, students=None, for
                     for s, record in records.items():     # what was half graded leaves no score behind
                         if record["status"] == INTERRUPTED:
                             forget(root, a.id, s, cfg.CourseDirectory.db_url)
-                    raise
+                    stopped = True
     finally:
         if pool is not None:
             pool.close()
-    written = reports.write(root, a, records, cfg)
+    written = reports.write(root, a, records, cfg)     # also when stopped: they match the gradebook
+    if stopped:
+        raise KeyboardInterrupt
     rows = {r["student"]: r for r in written["rows"]}
     return {"assignment": a.id, "students": [rows[s] for s in selected if s in rows],
             "graded_now": [j.student for j in todo], "up_to_date": current,

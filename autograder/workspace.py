@@ -67,7 +67,8 @@ def open_lab(mode="learner", directory=None, port=8888, extra_args=()):
         root = Path(directory or WORK)
         added = update_work_copy(root)
         if added:
-            print(f"Copied {len(added)} new course files into {root} (your own copy; course updates never overwrite it).")
+            files = "a new course file" if len(added) == 1 else f"{len(added)} new course files"
+            print(f"Copied {files} into {root} (your own copy; course updates never overwrite it).")
         start = "lab/tree/01_rnn_step_by_step/rnn_step_by_step.ipynb"
     else:
         root = Path(directory or ROOT)     # formgrader reads nbgrader_config.py from here

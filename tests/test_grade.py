@@ -241,6 +241,8 @@ def test_an_interrupted_grading_leaves_no_score_and_the_next_run_grades_it(grade
         grade.grade_class(A, course, jobs=1, students=[correct], force=True, progress=False)
     monkeypatch.undo()
     assert grade.load_records(course, A)[correct]["status"] == "interrupted"
+    with open(course / "reports" / A / "grades.csv") as f:         # the reports match the gradebook
+        assert next(r for r in csv.DictReader(f) if r["student_id"] == correct)["status"] == "interrupted"
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         with pytest.raises(MissingEntry):
             gb.find_submission(A, correct)
