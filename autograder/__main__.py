@@ -3,7 +3,7 @@
     check NOTEBOOK [--json]     grade one notebook (self-study learners, and anyone)
     grade ASSIGNMENT [...]      grade a class's submissions into the gradebook, with reports (instructors)
     feedback ASSIGNMENT [...]   write the graded students' feedback HTML, without hidden tests (instructors)
-    sample-class ASSIGNMENT DEST   make a sample class of about 30 submissions (demos, tests)
+    sample-class ASSIGNMENT DEST   make a sample class of about 40 submissions (demos, tests)
     open [--instructor]         JupyterLab for learners (on work/, a copy of release/) or instructors
     release [ASSIGNMENT ...]    regenerate release/ from source/ with nbgrader (maintainers)
 """
@@ -200,7 +200,7 @@ def main(argv=None):
     p.add_argument("--student", action="append", metavar="ID", help="only this student (repeatable)")
     p.add_argument("--course-dir", default=str(ROOT), help="the nbgrader course directory (default: this course)")
     p.set_defaults(run=cmd_feedback)
-    p = verb("sample-class", "make a sample class of about 30 submissions (correct, wrong, known mistakes, "
+    p = verb("sample-class", "make a sample class of about 40 submissions (correct, wrong, known mistakes, "
                              "hostile), as a new course directory, for demos and tests")
     p.add_argument("assignment", help="the assignment id, e.g. 01_rnn_step_by_step")
     p.add_argument("dest", help="a new directory: it becomes a course directory")

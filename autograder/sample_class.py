@@ -1,7 +1,7 @@
 """A sample class, for demos and tests: `python -m autograder sample-class ASSIGNMENT DEST`.
 
 It makes DEST an nbgrader course directory (an nbgrader_config.py that loads the course's with
-a shorter cell timeout, and a copy of source/<assignment>) holding about 30 submissions in
+a shorter cell timeout, and a copy of source/<assignment>) holding about 40 submissions in
 nbgrader's layout, submitted/<student>/<assignment>/. Each student is named after what their
 submission is:
 
