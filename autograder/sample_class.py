@@ -66,7 +66,7 @@ def submissions(assignment_id):
     good = solved(a.id)
     release = release_nb(a.id)
     functions = solution_functions(good)                  # [(cell index, name, args)]
-    first_cell, first, first_args = functions[0]
+    first_cell = functions[0][0]
     last_cell, last, last_args = functions[-1]
     meta = [c.get("metadata", {}).get("nbgrader", {}) for c in good["cells"]]
     graded_cells = [i for i, m in enumerate(meta) if m.get("grade") and not m.get("solution")]
@@ -124,9 +124,11 @@ def submissions(assignment_id):
         _inserted(good, functions[1][0] + 1, _cell("import os\nos._exit(0)\n")), _expect(score="full"))
     add("hostile", "error-at-top", "the first cell imports a module that only the student has",
         _inserted(good, 0, _cell("from my_helpers import plot_everything\n")), _expect(score="full"))
-    add("hostile", "infinite-loop-everywhere", f"{first} loops forever, so every cell using it hits the cell timeout",
-        with_function(good, first, f"def {first}({first_args}):\n    while True:\n        pass\n"),
-        _expect("timed_out", reason="did not finish within the time limit"))
+    looping = good
+    for _, name, args in functions:
+        looping = with_function(looping, name, f"def {name}({args}):\n    while True:\n        pass\n")
+    add("hostile", "infinite-loop-everywhere", "every function loops forever, so every cell of tests hits the cell timeout",
+        looping, _expect("timed_out", reason="did not finish within the time limit"))
     deleted = copy.deepcopy(good)
     del deleted["cells"][graded_cells[0]]
     del deleted["cells"][locked_cells[0]]
