@@ -26,8 +26,7 @@ class RestoreCells(OverwriteCells):
         with Gradebook(info["db_url"]) as gb:
             known = {c.name for c in gb.find_notebook(info["notebook"], info["assignment"]).source_cells}
         for cell in nb.cells:
-            nbgrader = cell.metadata.get("nbgrader")
-            grade_id = nbgrader.get("grade_id") if isinstance(nbgrader, dict) else None
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")   # a dict, or nbgrader fails before
             if "nbgrader" in cell.metadata and not (isinstance(grade_id, str) and grade_id in known):
                 # a copy emptied by DeduplicateIds, a cell pasted from another assignment, or
                 # metadata edited by hand
