@@ -21,7 +21,7 @@ from ..diagnostics import is_close
 from ..reference import adding_task as task
 from ..reference import using_dx as ref
 from ..student.bptt_utils import gradient_difference, lstm_parameters, numerical_gradient, rnn_parameters
-from . import Case, _run, grade, quiet, swapped
+from . import Case, _run, grade, quiet
 
 ASSIGNMENT = "04_using_dx"
 SEED = 4099
@@ -196,14 +196,17 @@ def grade_saliency(fn, method):
           swap=dict(SWAP, input_gradient=ref.input_gradient))
 
 
-def _effect(fn, case, describe_effect):
+def _effect(fn, case, describe_effect, outputs):
     """A sentence on what the student's output does on the first case, for the failure message
     ("" when there is nothing to add)."""
+    out, error = _run(fn, case.args, outputs, fn.__name__, dict(SWAP, input_gradient=ref.input_gradient))
+    if error or out is None:
+        return ""          # the message already says what went wrong
     try:
-        with quiet(), swapped(fn, dict(SWAP, input_gradient=ref.input_gradient)):
-            sentence = describe_effect(case.args, fn(*copy.deepcopy(case.args)))
+        with quiet():
+            sentence = describe_effect(case.args, [out[k] for k in outputs if k])
         return " " + sentence if sentence else ""
-    except Exception:   # the message already says what went wrong
+    except Exception:   # an output this cannot read: the message already says what is wrong with it
         return ""
 
 
@@ -225,7 +228,7 @@ def grade_optimize_input(fn, kind):
         grade(fn, ref.optimize_input, cases, keys, name="optimize_input", outputs=OPT[kind],
               swap=dict(SWAP, input_gradient=ref.input_gradient))
     except AssertionError as e:
-        raise AssertionError(str(e) + _effect(fn, cases[0], effect)) from None
+        raise AssertionError(str(e) + _effect(fn, cases[0], effect, OPT[kind])) from None
 
 
 def _first_wrong(fn, reference, cases, outputs, name, swap):
@@ -258,4 +261,4 @@ def grade_fgsm_perturbation(fn, kind):
               swap=swap)
     except AssertionError as e:
         wrong = _first_wrong(fn, ref.fgsm_perturbation, cases, FGSM[kind], "fgsm_perturbation", swap)
-        raise AssertionError(str(e) + (_effect(fn, wrong, effect) if wrong else "")) from None
+        raise AssertionError(str(e) + (_effect(fn, wrong, effect, FGSM[kind]) if wrong else "")) from None
