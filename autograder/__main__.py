@@ -12,6 +12,7 @@ import json
 import sys
 from pathlib import Path
 
+from . import startup  # noqa: F401  (first: it makes the imports below faster)
 from .course import ROOT
 
 

@@ -15,7 +15,6 @@
   limit, and the notebook stops with SubmissionTimedOut when it is reached.
 - A cell's outputs are capped while they arrive (LimitOutputSize cuts them further afterwards).
 """
-import ast
 import asyncio
 import contextlib
 import copy
@@ -37,7 +36,7 @@ from . import judge
 from .kernels import POOL
 from .preprocessors import LimitOutputSize
 from .sandbox import Sandbox, SandboxedKernelManager
-from .student import wire
+from .student import runner, wire
 
 # error names of the outputs that mark a cell which did not run to its end
 TIMED_OUT = "CellTimeoutError"
@@ -118,6 +117,7 @@ class JudgedExecute(Execute):
         self._folder = (resources or {}).get("metadata", {}).get("path") or os.getcwd()
         self._tests = graded_test_sources(resources)
         self._replaying = False
+        self._epoch, self._memo = 0, {}   # calls of student functions since the kernel last ran a cell
         km = km or POOL.take(self._sandbox) or self.create_kernel_manager()
         self._kernels = [km]
         self._fill(km)
@@ -184,6 +184,7 @@ class JudgedExecute(Execute):
         if judged:
             return await self._judge(cell, cell_index)
         self._live_chars = 0
+        self._epoch += 1
         try:
             return await super().async_execute_cell(cell, cell_index, execution_count, store_history)
         except (CellTimeoutError, DeadKernelError) as e:
@@ -208,10 +209,17 @@ class JudgedExecute(Execute):
         loop = asyncio.get_running_loop()
 
         def call_kernel(request, answer, seconds):
-            left = RUN.left()
-            if left is not None:
-                seconds = max(0.5, min(seconds, left))
-            return asyncio.run_coroutine_threadsafe(self._call(request, answer, seconds), loop).result()
+            # Graded cells in a row call the same function on the same cases (dxt, then da_prev,
+            # ...): while the kernel runs nothing else, a call's result is reused.
+            key = wire.encode(request)
+            if self._memo.get("epoch") != self._epoch:
+                self._memo = {"epoch": self._epoch}
+            if key not in self._memo:
+                left = RUN.left()
+                if left is not None:
+                    seconds = max(0.5, min(seconds, left))
+                self._memo[key] = asyncio.run_coroutine_threadsafe(self._call(request, answer, seconds), loop).result()
+            return wire.decode(self._memo[key], max_bytes=judge.MAX_REPLY_BYTES)
 
         passed, message, aborted = await asyncio.to_thread(
             judge.judge, self._tests[cell.metadata.nbgrader.grade_id], call_kernel)
@@ -224,16 +232,19 @@ class JudgedExecute(Execute):
         return cell
 
     async def _call(self, request, answer, seconds):
-        """Run one call of a student's function in the kernel. Returns what the runner found,
-        decoded; answers the kernel's requests for reference functions with answer(prompt)."""
+        """Run one call of a student's function in the kernel. Returns what the runner sent back
+        (wire text); answers the kernel's requests for reference functions with answer(prompt).
+
+        Only runner.serve() is run as code; the request, the result and the reference's answers
+        go over the kernel's stdin channel as plain data."""
         kc = self.kc
-        code = f"__import__('_bptt_runner').serve({wire.encode(request)!r})"
-        msg_id = kc.execute(code, silent=True, store_history=False, allow_stdin=True, stop_on_error=False,
-                            user_expressions={"result": "__import__('_bptt_runner').RESULT"})
+        msg_id = kc.execute("__import__('_bptt_runner').serve()", silent=True, store_history=False,
+                            allow_stdin=True, stop_on_error=False)
         poller = zmq.asyncio.Poller()
         for channel in (kc.shell_channel, kc.stdin_channel, kc.iopub_channel):
             poller.register(channel.socket, zmq.POLLIN)
         deadline = time.monotonic() + seconds
+        result = None
         while True:
             left = deadline - time.monotonic()
             if left <= 0:
@@ -249,13 +260,20 @@ class JudgedExecute(Execute):
             if kc.stdin_channel.socket in ready:
                 msg = await kc.stdin_channel.get_msg(timeout=0)
                 if msg["msg_type"] == "input_request" and msg["parent_header"].get("msg_id") == msg_id:
+                    prompt = msg["content"].get("prompt", "")
                     started = time.monotonic()
-                    kc.input(answer(msg["content"].get("prompt", "")))
+                    if prompt == runner.REQUEST:
+                        kc.input(wire.encode(request))
+                    elif isinstance(prompt, str) and prompt.startswith(runner.RESULT):
+                        result = prompt[len(runner.RESULT):]
+                        kc.input("")
+                    else:
+                        kc.input(answer(prompt))
                     deadline += time.monotonic() - started    # the judge's time is not the student's
             if kc.shell_channel.socket in ready:
                 msg = await kc.shell_channel.get_msg(timeout=0)
                 if msg["parent_header"].get("msg_id") == msg_id:
-                    return _result(msg["content"])
+                    return _result(msg["content"], result)
 
     async def _stop_call(self, msg_id):
         """A call past its time: interrupt it; if the kernel does not answer, it is lost."""
@@ -280,6 +298,7 @@ class JudgedExecute(Execute):
 
     async def _replace_kernel(self, upto):
         """A new kernel in the state that the cells before `upto` leave it in."""
+        self._epoch += 1
         if self.kc is not None:
             self.kc.stop_channels()
             self.kc = None
@@ -321,16 +340,16 @@ class JudgedExecute(Execute):
         return super().output(outs, msg, display_id, cell_index)
 
 
-def _result(content):
-    """The runner's result from an execute_reply: what it stored in RESULT, decoded."""
-    if content.get("status") != "ok":
-        return {"raised": f"{content.get('ename', 'an error')} while grading called it"}
-    found = content.get("user_expressions", {}).get("result", {})
-    text = found.get("data", {}).get("text/plain") if found.get("status") == "ok" else None
+def _result(content, text):
+    """What the runner sent back (wire text), once its call has ended with content."""
+    if content.get("status") != "ok" or text is None:
+        why = content.get("ename") if content.get("status") != "ok" else "nothing came back"
+        return wire.encode({"raised": f"{judge.student_line(why, 60)} while grading called it"})
     try:
-        return wire.decode(ast.literal_eval(text), max_bytes=judge.MAX_REPLY_BYTES)
-    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError, wire.WireError):
-        return {"raised": "what it returned could not be read as data"}
+        wire.decode(text, max_bytes=judge.MAX_REPLY_BYTES)
+        return text
+    except (wire.WireError, MemoryError):
+        return wire.encode({"raised": "what it returned could not be read as data"})
 
 
 def autograde_preprocessors():

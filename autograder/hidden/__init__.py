@@ -35,8 +35,19 @@ class Case:
 
 
 def shape_label(shape, *dims):
-    """The label of a case for messages: shape_label(s, "n_x", "m") -> "n_x=3, m=4"."""
-    return ", ".join(f"{d}={shape[d]}" for d in dims)
+    """The label of a case for messages: shape_label(s, "n_x", "m") -> "n_x=3, m=4"; a LARGE
+    shape says so."""
+    label = ", ".join(f"{d}={shape[d]}" for d in dims)
+    return label + " (large)" if shape.get("large") else label
+
+
+# Backprop computes every gradient in one sweep that costs about as much as the forward pass; a
+# gradient by finite differences costs two forward passes per entry. Each backward function is
+# also graded on a case marked large=True, with tens of thousands of entries: any analytic
+# implementation answers in milliseconds, finite differences cannot within a call's time limit
+# (judge.time_limit), so a backward pass computed numerically earns none of the backward marks.
+def large(**shape):
+    return dict(shape, large=True)
 
 
 # numpy's namespaces as they are when the hidden tests are imported, which is before any student

@@ -1,11 +1,12 @@
 """The student's side of grading: call a function of the notebook for the judge, in the kernel.
 
-The judge, in another process, sends a request as plain data (wire.py): the name of a function
-of the notebook and its arguments. `serve` calls that function and leaves what it returned,
-and the arguments as they are afterwards, in `RESULT` for the judge to read. Functions named in
-the request's `swap` are replaced, while the call runs, by stand-ins that ask the judge for the
-reference's answer over the kernel's stdin channel, so that rnn_backward, say, is graded with a
-correct rnn_cell_backward and one bug costs points once.
+The judge, in another process, runs `serve()` in the kernel. Everything else goes over the
+kernel's stdin channel, as plain data (wire.py), so that no data is ever parsed as code: serve
+asks for the request (the name of a function of the notebook and its arguments), calls that
+function, and sends back what it returned and the arguments as they are afterwards. Functions
+named in the request's `swap` are replaced, while the call runs, by stand-ins that ask the judge
+for the reference's answer the same way, so that rnn_backward, say, is graded with a correct
+rnn_cell_backward and one bug costs points once.
 
 Nothing here is trusted: the notebook's code may replace any of it. It can only spoil its own
 results: the judge holds the expected values and decides.
@@ -24,8 +25,8 @@ try:
 except ImportError:
     import _bptt_wire as wire         # in the sandbox, loaded by boot.py
 
-RESULT = ""        # what the last call returned, encoded; the judge reads it
-PROMPT = "\x00bptt-call "
+# what a message to the judge starts with: ask for the request, send the result, call a reference
+REQUEST, RESULT, PROMPT = "\x00bptt-request", "\x00bptt-result ", "\x00bptt-call "
 
 
 def _ask(name, args):
@@ -67,16 +68,16 @@ def _error_line(e):
     return f"{type(e).__name__}: {text[0] if text else ''}".rstrip(": ")
 
 
-def serve(request):
-    """Call the function the request names; store the outcome, encoded, in RESULT."""
-    global RESULT, _INPUT
+def serve():
+    """Call the function the judge's request names; send the judge the outcome."""
+    global _INPUT
     _INPUT = builtins.input           # ipykernel's, which reaches the judge while a request runs
-    req = wire.decode(request)
+    req = wire.decode(_INPUT(REQUEST))
     namespace = sys.modules["__main__"].__dict__
     name, args = req["call"], req["args"]
     fn = namespace.get(name)
     if not callable(fn):
-        RESULT = wire.encode({"missing": name})
+        _INPUT(RESULT + wire.encode({"missing": name}))
         return
     out = {}
     try:
@@ -89,7 +90,7 @@ def serve(request):
     except BaseException as e:        # the student's bug (SystemExit too), reported as data
         out["raised"] = _error_line(e)[:200]
     out["args"] = args
-    RESULT = wire.encode(out)
+    _INPUT(RESULT + wire.encode(out))
 
 
 _INPUT = builtins.input
