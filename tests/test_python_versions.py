@@ -33,14 +33,19 @@ OLDER = "3.10"                            # what Ubuntu 22.04 ships: too old for
 ERROR_LINE = re.compile(r"error: Python 3\.11 or newer is needed; found .*\b3\.10\.\d+\b.*; install .*")
 
 
-def minor_of(python):
-    """'3.12' for a Python 3.12, None for one that does not run (a pyenv shim of a version not selected)."""
+def interpreter(python):
+    """('3.12', its sys.executable) for a Python 3.12; (None, None) for one that does not run
+    (such as a pyenv shim of a version not selected)."""
     try:
-        done = subprocess.run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+        done = subprocess.run([python, "-c", "import sys; print('%d.%d' % sys.version_info[:2], sys.executable)"],
                               capture_output=True, text=True, timeout=60)
     except OSError:
-        return None
-    return done.stdout.strip() if done.returncode == 0 else None
+        return None, None
+    return tuple(done.stdout.strip().split(" ", 1)) if done.returncode == 0 else (None, None)
+
+
+def minor_of(python):
+    return interpreter(python)[0]
 
 
 def find_python(minor):
@@ -51,8 +56,9 @@ def find_python(minor):
         pyenv = sorted(glob.glob(os.path.expanduser(f"~/.pyenv/versions/{minor}.*/bin/python{minor}")), reverse=True)
         candidates, where = [shutil.which(f"python{minor}"), *pyenv], f"python{minor} on PATH or in ~/.pyenv/versions"
     for python in filter(None, candidates):
-        if minor_of(python) == minor:
-            return os.path.realpath(python)
+        found, executable = interpreter(python)
+        if found == minor:
+            return executable                 # the interpreter itself, not a pyenv shim
     pytest.skip(f"Python {minor} is not on this machine (looked for {where})")
 
 
