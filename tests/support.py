@@ -1,6 +1,8 @@
 """Helpers of the test suite: build submissions from the release and the source notebooks."""
 import ast
+import html
 import json
+import re
 from pathlib import Path
 
 # building submissions lives in the package, where the sample class uses it too
@@ -22,3 +24,18 @@ def functions_in(path):
     """{name: source} of the top-level functions of a Python file (the correct alternatives)."""
     src = Path(path).read_text()
     return {n.name: ast.get_source_segment(src, n) for n in ast.parse(src).body if isinstance(n, ast.FunctionDef)}
+
+
+def hidden_test_lines(assignment_id):
+    """Every line of the source notebook between the hidden-test markers, markers included."""
+    lines = set()
+    for cell in source_nb(assignment_id)["cells"]:
+        for region in re.findall(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS", "".join(cell["source"]), re.S):
+            lines |= {ln.strip() for ln in region.splitlines() if ln.strip()}
+    return lines
+
+
+def leaked(html_text, lines):
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", html_text)).split())
+    text = re.sub(r" ?([()\[\],.=:]) ?", r"\1", text)                # undo the highlighter's spacing
+    return sorted(ln for ln in lines if re.sub(r" ?([()\[\],.=:]) ?", r"\1", " ".join(ln.split())) in text)

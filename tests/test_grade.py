@@ -158,33 +158,18 @@ def test_reports(graded_class):
             assert s["student"] in summary
 
 
-def hidden_test_lines(assignment_id):
-    """Every line of the source notebook between the hidden-test markers, markers included."""
-    lines = set()
-    for cell in support.source_nb(assignment_id)["cells"]:
-        for region in re.findall(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS", "".join(cell["source"]), re.S):
-            lines |= {ln.strip() for ln in region.splitlines() if ln.strip()}
-    return lines
-
-
-def leaked(html_text, lines):
-    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", html_text)).split())
-    text = re.sub(r" ?([()\[\],.=:]) ?", r"\1", text)                # undo the highlighter's spacing
-    return sorted(ln for ln in lines if re.sub(r" ?([()\[\],.=:]) ?", r"\1", " ".join(ln.split())) in text)
-
-
 def test_feedback_shows_failure_messages_and_no_hidden_test_line(graded_class, tmp_path):
     course, manifest, result = graded_class
     done = run_cli("feedback", A, "--course-dir", course, "--jobs", 2, cwd=course)
     assert done.returncode == 0, done.stderr[-2000:]
     graded = [s["student"] for s in result["students"] if s["status"] == "graded"]
     assert f"feedback written for {len(graded)} students" in done.stdout
-    lines = hidden_test_lines(A)
+    lines = support.hidden_test_lines(A)
     assert len(lines) >= 10
     files = sorted((course / "feedback").glob(f"*/{A}/*.html"))
     assert [f.parent.parent.name for f in files] == sorted(graded)
     for f in files:
-        assert not leaked(f.read_text(), lines), f"{f} shows hidden tests"
+        assert not support.leaked(f.read_text(), lines), f"{f} shows hidden tests"
     for student, info in manifest["students"].items():
         for m in info["expect"]["mistakes"]:
             text = html.unescape((course / "feedback" / student / A / "rnn_step_by_step.html").read_text())
@@ -201,7 +186,7 @@ def test_feedback_shows_failure_messages_and_no_hidden_test_line(graded_class, t
     student = next(s for s, info in manifest["students"].items() if info["expect"]["mistakes"])
     assert NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg).generate_feedback(A, student)["success"]
     default = next((tmp_path / "default").glob(f"*/{A}/*.html"))
-    assert leaked(default.read_text(), lines)
+    assert support.leaked(default.read_text(), lines)
 
 
 def test_rerun_grades_nothing_new_and_force_or_a_new_submission_regrades(graded_class):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..diagnostics import TOLERANCE, finite_parts, same_non_finite
+from ..diagnostics import NOT_NUMBERS, TOLERANCE, finite_parts, same_non_finite
 from ..student.wire import Opaque
 from ..student.bptt_utils import relative_error
 
@@ -147,7 +147,7 @@ def _array_difference(got, expected):
         return f"is {_kind(got)}, expected an array of numbers"
     try:
         got = np.asarray(got, dtype=float)
-    except (TypeError, ValueError):
+    except NOT_NUMBERS:
         return f"is {_kind(got)}, expected an array of numbers"
     expected = np.asarray(expected, dtype=float)
     if got.shape != expected.shape:

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..reference import deep_rnn as ref
 from ..reference import rnn as ref_rnn
+from ..diagnostics import NOT_NUMBERS
 from ..student.bptt_utils import gradient_difference, numerical_gradient, stacked_rnn_parameters
 from . import Case, _run, grade, large, shape_label
 from .caches import Cache, Entries, OnePer
@@ -248,7 +249,7 @@ def grade_clip_gradients(fn):
 def _indices_list(result):
     try:
         return {"indices": np.asarray(result, dtype=int).ravel() if result is not None else None}
-    except (TypeError, ValueError):
+    except NOT_NUMBERS:
         raise TypeError("sample must return a list of integer indices") from None
 
 

@@ -103,81 +103,107 @@ class Opaque:
         return f"<{self.what}>"
 
 
-def decode(text, max_bytes=64 << 20, max_items=200_000):
-    """JSON text -> value, refusing more than max_bytes of text or max_items values."""
+def decode(text, max_bytes=64 << 20, max_items=5_000_000):
+    """JSON text -> value, refusing more than max_bytes of text, or values that hold more than
+    max_items numbers and items in all, counting shared ones as often as they are referred to
+    (a list of a million references to one list would become a million lists in an array)."""
     if len(text) > max_bytes:
         raise WireError(f"more than {max_bytes} bytes of data")
     try:
         tree = json.loads(text)
     except (ValueError, RecursionError) as e:
         raise WireError(f"not JSON: {e}") from None
-    budget = [max_items]
-    return _dec(tree, {}, budget, 0)
+    decoder = _Decoder(max_items)
+    return decoder.value(tree, 0)
 
 
-def _dec(node, made, budget, depth):
-    budget[0] -= 1
-    if budget[0] < 0 or depth > 200:
-        raise WireError("too many values, or nested too deep")
-    if not isinstance(node, list) or not node or not isinstance(node[0], str):
-        raise WireError("malformed value")
-    tag, rest = node[0], node[1:]
-    try:
+class _Decoder:
+    def __init__(self, max_items):
+        self.left = max_items
+        self.made = {}           # id -> the object made for it
+        self.weight = {}         # id -> how many items it holds, expanded
+
+    def spend(self, n):
+        self.left -= n
+        if self.left < 0:
+            raise WireError("too many values")
+
+    def value(self, node, depth):
+        """(the value of node); spends its weight."""
+        return self._value(node, depth)[0]
+
+    def _value(self, node, depth):
+        if depth > 200:
+            raise WireError("nested too deep")
+        if not isinstance(node, list) or not node or not isinstance(node[0], str):
+            raise WireError("malformed value")
+        tag, rest = node[0], node[1:]
+        try:
+            return self._tagged(tag, rest, depth)
+        except WireError:
+            raise
+        except (IndexError, KeyError, TypeError, ValueError, OverflowError) as e:
+            raise WireError(f"malformed {tag}: {type(e).__name__}") from None
+
+    def _tagged(self, tag, rest, depth):
+        self.spend(1)
         if tag == "none":
-            return None
+            return None, 1
         if tag == "bool":
-            return bool(rest[0])
+            return bool(rest[0]), 1
         if tag == "int":
             if len(rest[0]) > 400:
                 raise WireError("an integer of more than 400 digits")
-            return int(rest[0])
+            return int(rest[0]), 1
         if tag == "float":
-            return float(rest[0])
+            return float(rest[0]), 1
         if tag == "str":
-            return str(rest[0])
+            return str(rest[0]), 1
         if tag == "scalar":
-            dtype = _dtype(rest[0])
-            return np.frombuffer(base64.b64decode(rest[1]), dtype=dtype)[0]
+            return np.frombuffer(base64.b64decode(rest[1]), dtype=_dtype(rest[0]))[0], 1
         if tag == "array":
             key, dtype, shape = int(rest[0]), _dtype(rest[1]), tuple(int(n) for n in rest[2])
             if any(n < 0 for n in shape) or len(shape) > 32:
                 raise WireError("a malformed array shape")
+            self.spend(math.prod(shape))
             raw = base64.b64decode(rest[3], validate=True)
             if len(raw) != dtype.itemsize * math.prod(shape):
                 raise WireError("an array whose data does not match its shape")
-            budget[0] -= len(raw) // 64          # large arrays count, by their size
-            arr = made[key] = np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
-            return arr
+            self.made[key] = np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+            self.weight[key] = 1 + math.prod(shape)
+            return self.made[key], self.weight[key]
         if tag == "rng":
             bit = np.random.PCG64()
             bit.state = _unplain(rest[0])
-            return np.random.Generator(bit)
+            return np.random.Generator(bit), 1
         if tag == "ref":
-            return made[int(rest[0])]
-        if tag in ("list", "tuple"):
+            key = int(rest[0])
+            weight = self.weight.get(key, 1)      # 1: a container that holds itself, still being made
+            self.spend(weight)
+            return self.made[key], weight
+        if tag in ("list", "tuple", "dict"):
             key, items = int(rest[0]), rest[1]
-            out = []
-            if tag == "list":                     # made first, so that it can hold itself
-                made[key] = out
-            for x in items:
-                out.append(_dec(x, made, budget, depth + 1))
+            out = {} if tag == "dict" else []
+            if tag != "tuple":                    # made first, so that it can hold itself
+                self.made[key] = out
+            weight = 1
+            for item in items:
+                if tag == "dict":
+                    k, item = item
+                value, w = self._value(item, depth + 1)
+                weight += w
+                if tag == "dict":
+                    out[str(k)] = value
+                else:
+                    out.append(value)
             if tag == "tuple":
                 out = tuple(out)
-                made[key] = out
-            return out
-        if tag == "dict":
-            key, items = int(rest[0]), rest[1]
-            out = made[key] = {}
-            for k, x in items:
-                out[str(k)] = _dec(x, made, budget, depth + 1)
-            return out
+                self.made[key] = out
+            self.weight[key] = weight
+            return out, weight
         if tag == "other":
-            return Opaque(rest[0])
-    except WireError:
-        raise
-    except (IndexError, KeyError, TypeError, ValueError, OverflowError) as e:
-        raise WireError(f"malformed {tag}: {type(e).__name__}") from None
-    raise WireError(f"unknown tag {str(tag)[:20]!r}")
+            return Opaque(rest[0]), 1
+        raise WireError(f"unknown tag {str(tag)[:20]!r}")
 
 
 def _dtype(text):
