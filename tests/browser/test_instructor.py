@@ -63,3 +63,21 @@ def test_instructor_lab_has_nbgrader_tools_and_no_assignment_list(page, instruct
     page.locator(".lm-MenuBar-itemLabel").get_by_text("Nbgrader", exact=True).click()
     items = page.locator(".lm-Menu-itemLabel").all_inner_texts()
     assert "Formgrader" in items and "Assignment List" not in items and "Course List" not in items
+
+
+def test_formgraders_autograde_button_takes_the_sandboxed_judged_path(page, graded_course, instructor_lab):
+    """The student who imports the reference solution gets its points only where the hidden tests
+    run in the student's kernel; formgrader's Autograde button runs them outside, in the sandbox."""
+    from nbgrader.api import Gradebook
+    course, manifest, graded = graded_course
+    student = next(s for s in manifest["students"] if s.endswith("imports-reference"))
+    page.goto(instructor_lab.link(f"formgrader/manage_submissions/{A}"))
+    row = page.locator("tr", has=page.get_by_text(student, exact=True))
+    row.wait_for()
+    row.locator(".autograde a").click()
+    modal = page.locator("#success-modal, #error-modal")
+    modal.wait_for(timeout=120_000)
+    assert modal.get_attribute("id") == "success-modal", modal.inner_text()
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        score = gb.find_submission(A, student).score
+    assert score == graded[student]["score"] < graded[student]["max_score"]
