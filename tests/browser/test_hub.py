@@ -162,6 +162,8 @@ def assignment_list(student):
         page.locator("#refresh_assignments_list").click()
     else:
         page.locator(".lm-MenuBar-itemLabel").get_by_text("Nbgrader", exact=True).click()
+        items = page.locator(".lm-Menu-itemLabel").all_inner_texts()
+        assert "Formgrader" not in items and "Create assignment" not in items, items     # students' settings
         page.locator(".lm-Menu-itemLabel").get_by_text("Assignment List", exact=True).click()
     page.locator("#released_assignments_list").wait_for()
     for which in ("released", "fetched", "submitted"):
@@ -192,6 +194,7 @@ def fetch_complete_submit(student, nb, shot):
     """Fetch the assignment in the Assignment List, save the student's work in it (nb; None leaves
     it as released), open it from the list in JupyterLab, go back to the list and submit it."""
     page = assignment_list(student)
+    assert page.request.get(student.link("formgrader")).status == 404        # no formgrader on their server
     row(page, "released").get_by_role("button", name=re.compile("fetch", re.I)).click()
     fetched = row(page, "fetched")
     fetched.wait_for()
@@ -226,7 +229,8 @@ def fetch_feedback(student, shot):
 
 
 def run_course(*args, hub_):
-    done = subprocess.run([sys.executable, "-m", "autograder", *args, "--course-dir", str(hub_.course)],
+    """The course's command in the instructor's course directory, as in a terminal of their JupyterLab."""
+    done = subprocess.run([sys.executable, "-m", "autograder", *args, "--course-dir", "."],
                           cwd=hub_.course, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     return done.stdout
