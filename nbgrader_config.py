@@ -19,3 +19,11 @@ c.GenerateFeedback.preprocessors = feedback_preprocessors()
 # `nbgrader export` adds each submission's grading status: no silent 0 for one that could not be graded.
 from autograder.reports import StatusCsvExport  # noqa: E402
 c.ExportApp.plugin_class = StatusCsvExport
+
+# Autograding, also by plain `nbgrader autograde` and formgrader's button, takes the course's
+# trusted path: every kernel in a sandbox, graded cells judged outside it (autograder/execute.py).
+# Where no sandbox can be made, autograding refuses; c.Sandbox.enabled = False overrides that.
+from autograder.execute import autograde_preprocessors  # noqa: E402
+from autograder.preprocessors import sanitize_preprocessors  # noqa: E402
+c.Autograde.sanitize_preprocessors = sanitize_preprocessors()
+c.Autograde.autograde_preprocessors = autograde_preprocessors()

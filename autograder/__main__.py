@@ -13,6 +13,7 @@ import json
 import sys
 from pathlib import Path
 
+from . import startup  # noqa: F401  (first: it makes the imports below faster)
 from .course import ROOT
 
 
@@ -27,15 +28,23 @@ def _print_table(result):
     print(f"Total: {result['score']:g} / {result['max_score']:g}")
 
 
+def _unprotected(args):
+    if args.no_sandbox:
+        from .sandbox import UNPROTECTED
+        print(f"warning: {UNPROTECTED}", file=sys.stderr)
+
+
 def cmd_check(args):
     import warnings
 
     from .check import check
     from .course import NotGradable
+    from .sandbox import SandboxUnavailable
     warnings.simplefilter("ignore")      # nbformat's complaints about the student's file: not the user's output
+    _unprotected(args)
     try:
-        result = check(args.notebook)
-    except NotGradable as e:
+        result = check(args.notebook, sandbox=not args.no_sandbox)
+    except (NotGradable, SandboxUnavailable) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except Exception as e:               # the grader's own failure: one line, as for a bad file
@@ -58,11 +67,13 @@ def _first_failure(row):
 def cmd_grade(args):
     from .course import NotGradable
     from .grade import grade_class
+    from .sandbox import SandboxUnavailable
+    _unprotected(args)
     try:
         done = grade_class(args.assignment, args.course_dir, jobs=args.jobs, students=args.student,
                            force=args.force, scheduler=args.scheduler, time_limit=args.time_limit,
-                           feedback=args.feedback, progress=not args.json)
-    except NotGradable as e:
+                           feedback=args.feedback, progress=not args.json, sandbox=not args.no_sandbox)
+    except (NotGradable, SandboxUnavailable) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -180,6 +191,8 @@ def main(argv=None):
                     "file that cannot be graded (not a notebook, of no assignment of the course, ...).")
     p.add_argument("notebook", help="the notebook (.ipynb) to grade; it is not changed")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="run the notebook unconfined where no sandbox can be made (it prints what that leaves open)")
     p.set_defaults(run=cmd_check)
     p = verb("grade", "grade every submission of an assignment (submitted/<student>/<assignment>/, "
                       "nbgrader's layout) into the course's gradebook, in parallel, and write the reports",
@@ -197,6 +210,8 @@ def main(argv=None):
                    help="per submission (default: five times the cell timeout, c.Execute.timeout)")
     p.add_argument("--feedback", action="store_true",
                    help="also write each graded student's feedback HTML (else: the feedback verb, after review)")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="run the students' code unconfined where no sandbox can be made (it prints what that leaves open)")
     p.set_defaults(run=cmd_grade)
     p = verb("feedback", "write the feedback HTML of graded submissions into feedback/<student>/<assignment>/, "
                          "without hidden tests")

@@ -16,6 +16,7 @@ from .autograde import autograde, course_config, failure_reason, install_fast_gr
 from .autograde import results as autograde_results
 from .course import CONFIG, NotGradable, identify, nbgrader_cells, read_notebook_json
 from .kernels import POOL
+from .sandbox import Sandbox
 
 STUDENT = "self"
 
@@ -69,10 +70,11 @@ def _readable_gradebook(path, assignment):
     return False
 
 
-def check(path):
+def check(path, sandbox=True):
     """Grade the notebook at path. Returns the result dict of the grading contract.
 
-    Raises NotGradable, with a one-line reason, for a file that cannot be graded.
+    Raises NotGradable, with a one-line reason, for a file that cannot be graded, and
+    SandboxUnavailable when no sandbox can be made here (unless sandbox is False).
     """
     path = Path(path)
     nb = read_notebook_json(path)
@@ -80,7 +82,8 @@ def check(path):
     if not {m.get("grade_id") for m in nbgrader_cells(nb)} & set(assignment.grade_ids):
         raise NotGradable(f"{path}: none of its cells are those of {assignment.id} (was it copied into a new "
                           "notebook? work in the notebook of the release)")
-    POOL.prestart()          # the kernel boots while nbgrader is imported
+    confine = Sandbox(enabled=sandbox)
+    POOL.prestart(confine)   # the kernel boots while nbgrader is imported
     install_fast_gradebook()
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
@@ -94,6 +97,7 @@ def check(path):
         shutil.copyfile(path, submitted / f"{assignment.notebook}.ipynb")
 
         cfg = course_config(root)
+        cfg.Sandbox.enabled = confine.enabled
         api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
         _gradebook_with_assignment(api, assignment, root)
         status, reason, _ = autograde(api, assignment.id, STUDENT, notebook_time_limit(cfg))

@@ -7,6 +7,7 @@ last step and wrong before it).
 import numpy as np
 
 from .student.bptt_utils import relative_error
+from .student.wire import Opaque
 
 TOLERANCE = 1e-6
 
@@ -61,7 +62,8 @@ def describe(name, got, expected, sequence=False, tol=TOLERANCE):
     try:
         got = np.asarray(got, dtype=float)
     except (TypeError, ValueError):
-        return f"{name} is not an array of numbers (got {type(got).__name__})"
+        kind = got.what if isinstance(got, Opaque) else type(got).__name__
+        return f"{name} is not an array of numbers (got {kind})"
     expected = np.asarray(expected, dtype=float)
     if got.shape != expected.shape:
         return f"{name} has shape {got.shape}, expected {expected.shape}"

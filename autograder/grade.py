@@ -18,6 +18,7 @@ formgrader and `nbgrader export` find them. Around nbgrader, this adds what a cl
 Dask cluster; `grade_class` is the instructor's command.
 """
 import atexit
+import contextlib
 import copy
 import hashlib
 import json
@@ -33,6 +34,7 @@ from pathlib import Path
 from .autograde import autograde, course_config, failure_reason, install_fast_gradebook, notebook_time_limit
 from .course import ROOT, Assignment, NotGradable, assignments, nbgrader_cells, read_assignment, read_notebook_json
 from .kernels import POOL
+from .sandbox import Sandbox, SandboxUnavailable, check_available
 
 STATUSES = ("graded", "ungradeable", "timed_out")
 INTERRUPTED = "interrupted"     # in grading.json only, while (or if) a grading does not finish
@@ -51,6 +53,7 @@ class Job:
     locked: dict            # grade_id -> source of each locked cell as released (integrity.py)
     fingerprint: str        # of the submitted files and of the assignment in the gradebook
     feedback: bool = False  # also write the student's feedback HTML
+    sandbox: bool = True    # run the student's kernel in a sandbox (sandbox.py)
 
 
 # ---- the job: one submission, in a worker -------------------------------------------------
@@ -75,8 +78,9 @@ def prepare_worker():
     if not _PREPARED:
         _PREPARED.append(True)
         POOL.keep_warm = True
-        POOL.prestart()
         atexit.register(POOL.close)
+        with contextlib.suppress(SandboxUnavailable):     # with --no-sandbox, the first job starts one
+            POOL.prestart()
     prepare_imports()
 
 
@@ -179,6 +183,8 @@ def grade_submission(job):
                     flags[flag] = flags.get(flag, []) + details
                 flags = {f: flags[f] for f in integrity.FLAGS if f in flags}
                 record.update(flags=list(flags), flag_details=flags)
+                api.config.Sandbox.enabled = job.sandbox
+                POOL.sandbox = Sandbox(config=api.config)
                 status, reason, run = autograde(api, job.assignment.id, job.student, job.time_limit)
                 record.update(status=status, reason=reason, restarts=[list(r) for r in run.restarts])
                 if status == "graded" and flags:
@@ -318,14 +324,18 @@ def _up_to_date(record, fp, course_dir, assignment):
 
 
 def grade_class(assignment_id, course_dir=ROOT, *, jobs=None, students=None, force=False, scheduler=None,
-                time_limit=None, feedback=False, progress=True):
+                time_limit=None, feedback=False, progress=True, sandbox=True):
     """Grade the class's submissions of an assignment; write the reports. Returns a dict:
 
     assignment, students (the report rows of the students asked for, reports.py), graded_now and
     up_to_date (lists of students), summary (the class summary, text) and reports (paths).
     feedback: also write each graded student's feedback HTML (see feedback_class).
-    Raises NotGradable for an unknown assignment or student.
+    sandbox: run each kernel in a sandbox; False only where none can be made (--no-sandbox).
+    Raises NotGradable for an unknown assignment or student, SandboxUnavailable when no sandbox
+    can be made and sandbox is True.
     """
+    if sandbox and scheduler is None:    # on Dask, each worker's machine is checked as it grades
+        check_available()
     root = Path(course_dir).resolve()
     a = course_assignment(root, assignment_id)
     submitted = sorted(p.parent.name for p in (root / "submitted").glob(f"*/{a.id}") if p.is_dir())
@@ -370,7 +380,7 @@ def grade_class(assignment_id, course_dir=ROOT, *, jobs=None, students=None, for
             if not force and _up_to_date(records.get(s), fp, root, a):
                 current.append(s)
             else:
-                todo.append(Job(str(root), a, s, limit, locked, fp, feedback))
+                todo.append(Job(str(root), a, s, limit, locked, fp, feedback, sandbox))
         if todo:
             if pool is None:
                 pool = DaskPool(scheduler) if scheduler else LocalPool(min(n, len(todo)), log)

@@ -161,9 +161,10 @@ def submissions(assignment_id):
         _inserted(good, first_cell + 1, _cell("print('x' * 5_000_000)\n")), _expect(score="full"))
 
     # flagged
-    add("flagged", "imports-reference", f"{last} imported from the course's reference solution",
+    add("flagged", "imports-reference", f"{last} imported from the course's reference solution, which the "
+        "sandbox does not hold: that function's cells score 0",
         with_function(good, last, f"from {_reference_module(last)} import {last}\n"),
-        _expect(score="full", flags=["imports_autograder"]))
+        _expect(score="partial", flags=["imports_autograder"]))
     peek = (f"import json\ntry:\n    hidden = json.load(open('../../../source/{a.id}/{name}'))\n"
             "except OSError:\n    hidden = None\n")
     add("flagged", "reads-source", "reads the instructor's source notebook (hidden tests, solutions) during grading",

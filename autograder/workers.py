@@ -70,7 +70,7 @@ class _Worker:
 
 
 # what a worker imports before it can grade (about 2 s of CPU): imported once, in the fork server
-PRELOAD = ["autograder.grade", "autograder.workers", "autograder.execute", "autograder.feedback",
+PRELOAD = ["autograder.startup", "autograder.grade", "autograder.workers", "autograder.execute", "autograder.feedback",
            "autograder.integrity", "autograder.preprocessors", "autograder.reports", "nbgrader.apps"]
 
 

@@ -1,14 +1,22 @@
-"""What the hidden tests call, inside the student's kernel, during autograding.
+"""The hidden tests: what a graded cell calls to compare a student's function with the reference.
 
 `grade` compares a student's function with the reference on several cases and raises an
 AssertionError whose message says which output is wrong, how wrong, where, and, when the
-output matches a catalogued mistake, which mistake. Student code runs with warnings, numpy
-floating-point errors, stdout and stderr silenced, because nbgrader scores any cell that
-writes to stderr as 0.
+output matches a catalogued mistake, which mistake.
+
+When grading, the student's function is a `judge.Remote`: these tests run in the grading
+process, and each call of the student's function runs in their sandboxed kernel, which gets the
+case's inputs and returns outputs as plain data. Everything else (the reference, the expected
+values, the comparison) stays here. A plain function is also accepted, for an instructor who
+runs a source notebook in JupyterLab; but never during nbgrader's autograding, where a plain
+function means that the hidden tests run inside the student's kernel, which the course does
+not allow: they refuse, and the cell scores 0.
 """
 import contextlib
 import copy
 import io
+import os
+import time
 import warnings
 from dataclasses import dataclass
 
@@ -16,6 +24,7 @@ import numpy as np
 
 from .. import mistakes
 from ..diagnostics import describe, is_close
+from ..judge import CallAborted, Remote, judging, time_limit
 from .caches import Cache, CacheValue
 
 
@@ -26,8 +35,19 @@ class Case:
 
 
 def shape_label(shape, *dims):
-    """The label of a case for messages: shape_label(s, "n_x", "m") -> "n_x=3, m=4"."""
-    return ", ".join(f"{d}={shape[d]}" for d in dims)
+    """The label of a case for messages: shape_label(s, "n_x", "m") -> "n_x=3, m=4"; a LARGE
+    shape says so."""
+    label = ", ".join(f"{d}={shape[d]}" for d in dims)
+    return label + " (large)" if shape.get("large") else label
+
+
+# Backprop computes every gradient in one sweep that costs about as much as the forward pass; a
+# gradient by finite differences costs two forward passes per entry. Each backward function is
+# also graded on a case marked large=True, with tens of thousands of entries: any analytic
+# implementation answers in milliseconds, finite differences cannot within a call's time limit
+# (judge.time_limit), so a backward pass computed numerically earns none of the backward marks.
+def large(**shape):
+    return dict(shape, large=True)
 
 
 # numpy's namespaces as they are when the hidden tests are imported, which is before any student
@@ -132,21 +152,45 @@ def _agrees(got, expected):
     return is_close(got, np.asarray(expected, dtype=float))
 
 
-def _run(fn, args, names, fn_name, swap=None):
-    """Call fn on a copy of args. Returns (outputs, error message or None)."""
-    args = copy.deepcopy(args)
+def _run(fn, args, names, fn_name, swap=None, seconds=None):
+    """Call fn on a copy of args. Returns (outputs, error message or None).
+
+    A Remote fn runs in the student's kernel, within `seconds`, with the names in swap answered
+    by the given (reference) functions here; a plain fn runs here.
+    """
     before = copy.deepcopy(args)
+    if isinstance(fn, Remote):
+        got = fn.call(args, swap=swap, seconds=seconds)
+        if "missing" in got:
+            return None, (f"{fn_name} is not defined when this cell runs (was it renamed, or did its cell "
+                          "fail to run?)")
+        if "raised" in got:
+            return None, f"{fn_name} raised {got['raised']}"
+        result, after = got["value"], got.get("args")
+        after = tuple(after) if isinstance(after, list) and isinstance(args, tuple) else after
+    else:
+        _refuse_in_the_students_kernel()
+        after = copy.deepcopy(args)
+        try:
+            with quiet(), swapped(fn, swap):
+                result = fn(*after)
+        except Exception as e:   # the student's bug, reported in the message
+            return None, f"{fn_name} raised {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}".rstrip(": ")
+        finally:
+            restore_numpy()
     try:
-        with quiet(), swapped(fn, swap):
-            result = fn(*args)
         out = as_outputs(result, names, fn_name)
-    except Exception as e:   # the student's bug, reported in the message
-        return None, f"{fn_name} raised {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}".rstrip(": ")
-    finally:
-        restore_numpy()
-    if not same(before, args):
+    except TypeError as e:
+        return None, str(e)
+    if not same(before, after):
         return out, f"{fn_name} changed one of its inputs; it must leave its arguments unchanged"
     return out, None
+
+
+def _refuse_in_the_students_kernel():
+    if os.environ.get("NBGRADER_EXECUTION") == "autograde" and not judging():
+        raise RuntimeError("the hidden tests run only in the course's judge, outside the student's kernel: "
+                           "autograde with the course's nbgrader_config.py (python -m autograder grade)")
 
 
 def _matches(student, mistake_out, keys):
@@ -174,8 +218,14 @@ def grade(fn, reference, cases, keys, *, name, outputs=None, sequence=False, swa
     problems, student_outs = [], []
     for case in cases:
         restore_numpy()
+        started = time.perf_counter()
         expected = as_outputs(reference(*copy.deepcopy(case.args)), outputs, name)
-        out, error = _run(fn, case.args, outputs, name, swap)
+        reference_seconds = time.perf_counter() - started
+        seconds = time_limit(reference_seconds)
+        try:
+            out, error = _run(fn, case.args, outputs, name, swap, seconds)
+        except CallAborted as e:
+            raise CallAborted(_aborted(name, case, e, seconds, reference_seconds), e.lost) from None
         student_outs.append(out)
         if error:
             problems.append((case, error))
@@ -193,6 +243,15 @@ def grade(fn, reference, cases, keys, *, name, outputs=None, sequence=False, swa
     if known:
         message += f" Known mistake [{known.id}]: {known.hint}."
     raise AssertionError(message)
+
+
+def _aborted(name, case, e, seconds, reference_seconds):
+    """The message of a graded cell that a call ended: which function, on which case, and why."""
+    if e.what == "timeout":
+        return (f"{name} did not return within {seconds:.1f} s on the case {case.label} (the correct one takes "
+                f"{1000 * reference_seconds:.1f} ms). An infinite loop? A backward pass computes every gradient "
+                "in one sweep; one that takes a forward pass per entry (finite differences) cannot finish in time.")
+    return f"{name}, on the case {case.label}: {e.what}"
 
 
 def _known_mistake(name, cases, outputs, student_outs, keys, every):

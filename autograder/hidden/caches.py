@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..diagnostics import TOLERANCE, finite_parts, same_non_finite
+from ..student.wire import Opaque
 from ..student.bptt_utils import relative_error
 
 
@@ -81,6 +82,8 @@ def _kind(value):
     """What a value is, for messages: "a dict", "a tuple of 3 entries", "an array of shape (5, 4)"."""
     if value is None:
         return "None"
+    if isinstance(value, Opaque):          # what the student's kernel could not send as data
+        return value.what
     if isinstance(value, np.ndarray):
         return f"an array of shape {value.shape}"
     if isinstance(value, (tuple, list)):

@@ -16,7 +16,7 @@ import numpy as np
 from ..reference import deep_rnn as ref
 from ..reference import rnn as ref_rnn
 from ..student.bptt_utils import gradient_difference, numerical_gradient, stacked_rnn_parameters
-from . import Case, _run, grade
+from . import Case, _run, grade, large, shape_label
 from .caches import Cache, Entries, OnePer
 from .rnn import CACHES as RNN_CACHES
 
@@ -28,6 +28,11 @@ SHAPES = [dict(V=7, n_e=3, n_a=5, L=2, m=4, T_x=6),
           dict(V=6, n_e=2, n_a=3, L=1, m=1, T_x=4),   # one layer, one sequence
           dict(V=4, n_e=5, n_a=2, L=2, m=5, T_x=1)]   # one time step
 MAX_L = 3
+# the backward functions' large cases (hidden/__init__.py): tens of thousands of entries each
+LARGE_OUTPUT = large(V=500, n_e=3, n_a=100, L=1, m=2, T_x=20)
+LARGE_EMBEDDING = large(V=2000, n_e=100, n_a=2, L=1, m=2, T_x=20)
+LARGE_STACK = large(V=4, n_e=40, n_a=40, L=2, m=2, T_x=20)
+LARGE_MODEL = large(V=100, n_e=30, n_a=50, L=2, m=2, T_x=20)
 
 
 def _layered(*names):
@@ -74,7 +79,7 @@ PARTS.update(rnn_forward=ref_rnn.rnn_forward, rnn_backward=ref_rnn.rnn_backward,
 
 
 def _label(s, *dims):
-    return ", ".join(f"{d}={s[d]}" for d in dims)
+    return shape_label(s, *dims)
 
 
 def _indices(rng, s):
@@ -115,9 +120,9 @@ def check_reference():
 
 # ---- output layer ------------------------------------------------------------------------
 
-def _output_cases():
+def _output_cases(backward=False):
     cases = []
-    for i, s in enumerate(SHAPES):
+    for i, s in enumerate(SHAPES + [LARGE_OUTPUT] * backward):
         d = _inputs(s, i)
         cases.append(Case(_label(s, "V", "n_a", "m", "T_x"), (d["a"], d["Y"], d["p"])))
     return cases
@@ -131,7 +136,7 @@ def grade_softmax_loss_forward(fn):
 def grade_softmax_loss_backward(fn, part):
     """part: 'dy', 'da' or 'params'."""
     check_reference()
-    cases = [Case(c.label, (ref.softmax_loss_forward(*c.args)[2],)) for c in _output_cases()]
+    cases = [Case(c.label, (ref.softmax_loss_forward(*c.args)[2],)) for c in _output_cases(backward=True)]
     grade(fn, ref.softmax_loss_backward, cases, GRADED_CELLS["softmax_loss_backward_" + part][1],
           name="softmax_loss_backward", sequence=True)
 
@@ -140,7 +145,7 @@ def grade_softmax_loss_backward(fn, part):
 
 def _embedding_cases(backward):
     cases = []
-    for i, s in enumerate(SHAPES):
+    for i, s in enumerate(SHAPES + [LARGE_EMBEDDING] * backward):
         d = _inputs(s, i)
         label = _label(s, "V", "n_e", "m", "T_x")
         if backward:
@@ -166,7 +171,7 @@ def grade_embedding_backward(fn):
 
 def _stacked_cases(backward):
     out = []
-    for i, s in enumerate(SHAPES):
+    for i, s in enumerate(SHAPES + [LARGE_STACK] * backward):
         d = _inputs(s, i)
         label = _label(s, "n_e", "n_a", "L", "m", "T_x")
         x = d["x"]
@@ -204,7 +209,7 @@ def _loss_and_gradients(result):
 
 def _model_cases():
     out = []
-    for i, s in enumerate(SHAPES):
+    for i, s in enumerate(SHAPES + [LARGE_MODEL]):
         d = _inputs(s, i)
         out.append(Case(_label(s, "V", "n_e", "n_a", "L", "m", "T_x"), (d["X"], d["Y"], d["p"])))
     return out

@@ -12,13 +12,16 @@ import numpy as np
 
 from ..reference import lstm as ref
 from ..student.bptt_utils import gradient_difference, lstm_parameters, numerical_gradient
-from . import Case, grade, shape_label
+from . import Case, grade, large, shape_label
 from .caches import Cache, Entries, OnePer
 
 SHAPES = [dict(n_x=3, n_a=5, n_y=2, m=4, T_x=6),
           dict(n_x=4, n_a=4, n_y=3, m=3, T_x=5),     # square: a_prev and xt slices have one shape
           dict(n_x=2, n_a=3, n_y=2, m=1, T_x=4),     # a single example
           dict(n_x=5, n_a=2, n_y=4, m=6, T_x=1)]     # a single time step
+# one forward pass each way per entry: about 150,000 cell passes, or 13,000 passes over 30 steps
+LARGE_CELL = large(n_x=100, n_a=150, n_y=2, m=2, T_x=1)
+LARGE_SEQUENCE = large(n_x=30, n_a=40, n_y=2, m=2, T_x=30)
 ASSIGNMENT = "02_lstm_step_by_step"
 SEED = 104729
 
@@ -69,7 +72,7 @@ def forward_cases():
 def cell_backward_cases():
     """(da_next, dc_next, cache): dc_next is nonzero, as it is inside a sequence."""
     cases = []
-    for i, s in enumerate(SHAPES):
+    for i, s in enumerate(SHAPES + [LARGE_CELL]):
         p, x, a0, c0, da, dc = _inputs(s, i)
         cache = ref.lstm_cell_forward(x[:, :, 0], a0, c0, p)[3]
         cases.append(Case(shape_label(s, "n_x", "n_a", "m"), (da[:, :, 0], dc, cache)))
@@ -78,7 +81,7 @@ def cell_backward_cases():
 
 def backward_cases():
     cases = []
-    for i, s in enumerate(SHAPES):
+    for i, s in enumerate(SHAPES + [LARGE_SEQUENCE]):
         p, x, a0, _, da, _ = _inputs(s, i)
         cases.append(Case(shape_label(s, "n_x", "n_a", "m", "T_x"), (da, ref.lstm_forward(x, a0, p)[3])))
     return cases

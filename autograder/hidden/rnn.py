@@ -4,17 +4,22 @@ Each graded cell calls one function here with the student's function and the nam
 outputs it grades. Cases mix non-square shapes (n_x != n_a), a square one (where a missing
 transpose is silent), m = 1 and T_x = 1. Their seeds differ from the visible tests'.
 """
+import functools
+
 import numpy as np
 
 from ..reference import rnn as ref
 from ..student.bptt_utils import gradient_difference, numerical_gradient, rnn_parameters
-from . import Case, grade, shape_label
+from . import Case, grade, large, shape_label
 from .caches import Cache, Entries, OnePer
 
 SHAPES = [dict(n_x=3, n_a=5, n_y=2, m=4, T_x=6),
           dict(n_x=4, n_a=4, n_y=3, m=3, T_x=5),     # square: Waa vs Waa.T only differ in value
           dict(n_x=2, n_a=3, n_y=2, m=1, T_x=4),     # a single example
           dict(n_x=5, n_a=2, n_y=4, m=6, T_x=1)]     # a single time step
+# one forward pass each way per entry: about 150,000 cell passes, or 11,000 passes over 30 steps
+LARGE_CELL = large(n_x=200, n_a=300, n_y=2, m=2, T_x=1)
+LARGE_SEQUENCE = large(n_x=60, n_a=60, n_y=2, m=2, T_x=30)
 ASSIGNMENT = "01_rnn_step_by_step"
 SEED = 7919
 
@@ -59,7 +64,7 @@ def forward_cases():
 
 def cell_backward_cases():
     cases = []
-    for i, s in enumerate(SHAPES):
+    for i, s in enumerate(SHAPES + [LARGE_CELL]):
         p, x, a0, da = _inputs(s, i)
         cache = ref.rnn_cell_forward(x[:, :, 0], a0, p)[2]
         cases.append(Case(shape_label(s, "n_x", "n_a", "m"), (da[:, :, 0], cache)))
@@ -68,14 +73,16 @@ def cell_backward_cases():
 
 def backward_cases():
     cases = []
-    for i, s in enumerate(SHAPES):
+    for i, s in enumerate(SHAPES + [LARGE_SEQUENCE]):
         p, x, a0, da = _inputs(s, i)
         cases.append(Case(shape_label(s, "n_x", "n_a", "m", "T_x"), (da, ref.rnn_forward(x, a0, p)[2])))
     return cases
 
 
+@functools.cache
 def check_reference():
-    """The reference's BPTT agrees with central differences, so that the tests cannot be wrong."""
+    """The reference's BPTT agrees with central differences, so that the tests cannot be wrong.
+    Runs once per grading process."""
     p, x, a0, da = _inputs(SHAPES[0], 0)
     grads = ref.rnn_backward(da, ref.rnn_forward(x, a0, p)[2])
     loss = lambda: np.sum(ref.rnn_forward(x, a0, p)[0] * da)

@@ -21,7 +21,7 @@ from ..diagnostics import is_close
 from ..reference import adding_task as task
 from ..reference import using_dx as ref
 from ..student.bptt_utils import gradient_difference, lstm_parameters, numerical_gradient, rnn_parameters
-from . import Case, _run, grade, quiet, swapped
+from . import Case, _run, grade, large, quiet
 
 ASSIGNMENT = "04_using_dx"
 SEED = 4099
@@ -53,6 +53,10 @@ SHAPES = [dict(n_x=2, n_a=5, n_y=1, m=4, T_x=6),
           dict(n_x=4, n_a=3, n_y=1, m=5, T_x=1)]     # a single time step
 
 
+# input_gradient's large cases (hidden/__init__.py): 10,000 and 4,800 entries of x, 30 to 50 steps
+LARGE = {"rnn": large(n_x=100, n_a=20, n_y=1, m=2, T_x=50), "lstm": large(n_x=60, n_a=20, n_y=1, m=2, T_x=40)}
+
+
 @cache
 def frozen_model():
     return task.load_model(MODEL_FILE)[0]
@@ -78,6 +82,11 @@ def input_gradient_cases(kind):
         x = rng.standard_normal((s["n_x"], s["m"], s["T_x"]))
         dy = rng.standard_normal((s["n_y"], s["m"]))
         cases.append(Case(f"random {kind.upper()}, {_label(s)}", (x, random_model(kind, s, SEED + 10 + i), dy)))
+    s = LARGE[kind]           # a backward pass numerically would need 2 * n_x * m * T_x forward passes
+    rng = np.random.default_rng(SEED + 9)
+    cases.append(Case(f"random {kind.upper()}, {_label(s)} (large)",
+                      (rng.standard_normal((s["n_x"], s["m"], s["T_x"])), random_model(kind, s, SEED + 19),
+                       rng.standard_normal((s["n_y"], s["m"])))))
     if kind == "lstm":
         x = adding_batch(3, 1)
         cases.append(Case("the trained LSTM, an adding-problem batch of m=3, T_x=20",
@@ -196,14 +205,17 @@ def grade_saliency(fn, method):
           swap=dict(SWAP, input_gradient=ref.input_gradient))
 
 
-def _effect(fn, case, describe_effect):
+def _effect(fn, case, describe_effect, outputs):
     """A sentence on what the student's output does on the first case, for the failure message
     ("" when there is nothing to add)."""
+    out, error = _run(fn, case.args, outputs, fn.__name__, dict(SWAP, input_gradient=ref.input_gradient))
+    if error or out is None:
+        return ""          # the message already says what went wrong
     try:
-        with quiet(), swapped(fn, dict(SWAP, input_gradient=ref.input_gradient)):
-            sentence = describe_effect(case.args, fn(*copy.deepcopy(case.args)))
+        with quiet():
+            sentence = describe_effect(case.args, [out[k] for k in outputs if k])
         return " " + sentence if sentence else ""
-    except Exception:   # the message already says what went wrong
+    except Exception:   # an output this cannot read: the message already says what is wrong with it
         return ""
 
 
@@ -225,7 +237,7 @@ def grade_optimize_input(fn, kind):
         grade(fn, ref.optimize_input, cases, keys, name="optimize_input", outputs=OPT[kind],
               swap=dict(SWAP, input_gradient=ref.input_gradient))
     except AssertionError as e:
-        raise AssertionError(str(e) + _effect(fn, cases[0], effect)) from None
+        raise AssertionError(str(e) + _effect(fn, cases[0], effect, OPT[kind])) from None
 
 
 def _first_wrong(fn, reference, cases, outputs, name, swap):
@@ -258,4 +270,4 @@ def grade_fgsm_perturbation(fn, kind):
               swap=swap)
     except AssertionError as e:
         wrong = _first_wrong(fn, ref.fgsm_perturbation, cases, FGSM[kind], "fgsm_perturbation", swap)
-        raise AssertionError(str(e) + (_effect(fn, wrong, effect) if wrong else "")) from None
+        raise AssertionError(str(e) + (_effect(fn, wrong, effect, FGSM[kind]) if wrong else "")) from None

@@ -1,0 +1,157 @@
+"""The judge: a graded cell's hidden tests, run in the grading process, against the student's
+functions in the sandboxed kernel.
+
+The student's kernel never sees the hidden tests, the reference or the expected values. For a
+graded cell, the judge runs the cell's code as the gradebook holds it (the instructor's, hidden
+tests included) here, in the grading process. The names it uses that it does not define
+(`rnn_cell_backward` in `grade_rnn_cell_backward(rnn_cell_backward, "dxt")`) are `Remote`
+functions: calling one sends the arguments to the kernel as plain data (student/wire.py), where
+student/runner.py calls the notebook's function of that name and sends back what it returned.
+The hidden tests compare, diagnose and decide here; the cell's verdict becomes its output, from
+which nbgrader takes the score.
+
+While a student's function runs, the functions named in `swap` (its callees that are graded on
+their own) are stand-ins in the kernel that ask the judge for the reference's answer: the
+reference runs here, on the arguments the student's code passed.
+"""
+import ast
+import builtins
+import re
+import threading
+
+from .student import wire
+from .student.runner import PROMPT
+
+# a call may take this long, plus FACTOR times what the reference takes on the same case
+FLOOR_SECONDS = 2.0
+FACTOR = 200
+MAX_REFERENCE_CALLS = 20_000     # answered by the judge during one call of a student's function
+MAX_REPLY_BYTES = 32 << 20
+
+
+_HERE = threading.local()        # .judging: this thread runs a graded cell's tests for the judge
+
+
+def judging():
+    """Whether hidden tests run here for the judge (else they run where they were imported)."""
+    return getattr(_HERE, "judging", False)
+
+
+class CallAborted(BaseException):
+    """A call of a student's function that did not finish (too slow, stuck or killed its kernel).
+
+    It ends the graded cell at once: the hidden tests do not catch it (it is not an Exception).
+    lost: the kernel is gone or stuck, and must be replaced before the next cell.
+    """
+
+    def __init__(self, what, lost=False, seconds=None):
+        super().__init__(what)
+        self.what, self.lost, self.seconds = what, lost, seconds
+
+
+def student_line(text, limit=120):
+    """Text that came from the student's code, made safe for a message: one printable line, short."""
+    text = " ".join(str(text).split())
+    text = "".join(ch for ch in text if ch.isprintable())
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+class Remote:
+    """A function of the student's notebook, called in their kernel through `call_kernel`.
+
+    call_kernel(request, answer, seconds) sends a request to the kernel and returns what the
+    runner stored (decoded), answering the kernel's questions about swapped functions with
+    answer(prompt) as they come; it raises CallAborted.
+    """
+
+    def __init__(self, name, call_kernel):
+        self.__name__ = name
+        self._call_kernel = call_kernel
+
+    def __repr__(self):
+        return f"<the notebook's {self.__name__}>"
+
+    def call(self, args, swap=None, seconds=None):
+        """What the runner found: {"value": ..., "args": ...}, {"raised": line, "args": ...} or
+        {"missing": name}. swap: {name: reference function} answered here while it runs."""
+        swap = dict(swap or {})
+        calls = [0]
+
+        def answer(prompt):
+            return _answer(prompt, swap, calls)
+
+        request = {"call": self.__name__, "args": list(args), "swap": sorted(swap)}
+        out = self._call_kernel(request, answer, seconds or FLOOR_SECONDS)
+        if not isinstance(out, dict) or not ({"value", "raised", "missing"} & set(out)):
+            return {"raised": "the notebook's code changed how grading calls its functions; nothing came back"}
+        if "raised" in out:
+            out["raised"] = student_line(out["raised"])
+        return out
+
+
+def _answer(prompt, swap, calls):
+    """The judge's answer to the kernel's request for a reference function's result."""
+    if not isinstance(prompt, str) or not prompt.startswith(PROMPT):
+        return ""                             # the student's own input(): nothing to read
+    calls[0] += 1
+    if calls[0] > MAX_REFERENCE_CALLS:
+        return wire.encode({"raised": f"more than {MAX_REFERENCE_CALLS} calls of the reference functions"})
+    try:
+        req = wire.decode(prompt[len(PROMPT):])
+        name, args = req["call"], req["args"]
+        fn = swap[name]
+    except (wire.WireError, KeyError, TypeError):
+        return wire.encode({"raised": "a malformed request for a reference function"})
+    from .hidden import quiet
+    try:
+        with quiet():
+            return wire.encode({"value": fn(*args)})
+    except Exception as e:
+        return wire.encode({"raised": f"the correct {name}, called with what your code passed it, raised "
+                                      f"{type(e).__name__}: {student_line(e, 100)}"})
+
+
+def free_names(tree):
+    """Names that the code reads but neither defines nor imports, nor has as builtins."""
+    bound, read = set(), []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (bound.add if isinstance(node.ctx, (ast.Store, ast.Del)) else read.append)(node.id)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            bound.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            bound.add(node.name)
+        elif isinstance(node, ast.arg):
+            bound.add(node.arg)
+    return [n for n in dict.fromkeys(read) if n not in bound and not hasattr(builtins, n)]
+
+
+HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS", re.S)
+
+
+def judge(source, call_kernel):
+    """Run a graded cell's code (from the gradebook) here. Returns (passed, message, aborted):
+    message says why it failed, aborted is the CallAborted that ended it (or None)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as e:
+        return False, f"the grader could not read this cell's tests: {e}", None
+    namespace = {"__name__": "__hidden_tests__", "__builtins__": builtins}
+    namespace.update({name: Remote(name, call_kernel) for name in free_names(tree)})
+    _HERE.judging = True
+    try:
+        exec(compile(tree, "<hidden tests>", "exec"), namespace)
+    except CallAborted as e:
+        return False, e.what, e
+    except AssertionError as e:
+        return False, str(e), None
+    except Exception as e:                    # the grader's own failure: say so, do not hide it
+        return False, f"the grader failed on this cell ({type(e).__name__}: {student_line(e, 200)})", None
+    finally:
+        _HERE.judging = False
+    return True, None, None
+
+
+def time_limit(reference_seconds):
+    """Seconds a student's function may take on a case where the reference took reference_seconds."""
+    return FLOOR_SECONDS + FACTOR * reference_seconds
