@@ -183,7 +183,7 @@ def serve(directory=None, port=8000, timeout=120):
         return 2
     paths = prepare(directory or tempfile.mkdtemp(prefix="bptt-hub-"))
     port = free_port(port)
-    password = os.environ.get("BPTT_HUB_PASSWORD") or secrets.token_urlsafe(9)
+    password = secrets.token_urlsafe(9)         # one per start of the hub, printed below
     argv, env = hub_command(paths, port, password)
     url = f"http://127.0.0.1:{port}/"
     print(f"Starting JupyterHub in {paths['root']} ...", flush=True)
