@@ -5,6 +5,7 @@
     feedback ASSIGNMENT [...]   write the graded students' feedback HTML, without hidden tests (instructors)
     sample-class ASSIGNMENT DEST   make a sample class of about 40 submissions (demos, tests)
     open [--instructor]         JupyterLab for learners (on work/, a copy of release/) or instructors
+    hub [--dir DIR]             a JupyterHub of one class on this machine: an instructor, three students
     release [ASSIGNMENT ...]    regenerate release/ from source/ with nbgrader (maintainers)
 """
 import argparse
@@ -154,6 +155,11 @@ def cmd_open(args):
     return open_lab("instructor" if args.instructor else "learner", args.dir, args.port, args.jupyter_args)
 
 
+def cmd_hub(args):
+    from .hub import serve
+    return serve(args.dir, args.port)
+
+
 def _positive(kind):
     def parse(text):
         try:
@@ -235,6 +241,13 @@ def main(argv=None):
     p.add_argument("--port", type=_port, default=8888, help="the port to use, if free, else any free one (default 8888; 0: any)")
     p.add_argument("jupyter_args", nargs="*", help="passed on to JupyterLab")
     p.set_defaults(run=cmd_open)
+    p = verb("hub", "start a JupyterHub of one class on this machine (an instructor with formgrader, three "
+                    "students with the Assignment List, an nbgrader exchange) and print how to log in; "
+                    "./course hub installs its proxy first")
+    p.add_argument("--dir", help="the hub's directory: the course directory, the exchange, the users' homes "
+                                 "(default: a new temporary directory; an earlier hub's is reused as it is)")
+    p.add_argument("--port", type=_port, default=8000, help="the hub's port, if free, else any free one (default 8000; 0: any)")
+    p.set_defaults(run=cmd_hub)
     args = parser.parse_args(argv)
     try:
         return args.run(args)
