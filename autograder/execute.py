@@ -34,7 +34,7 @@ from nbgrader.preprocessors import Execute, LimitOutput
 
 from . import judge
 from .kernels import POOL
-from .preprocessors import LimitOutputSize
+from .preprocessors import LimitOutputSize, SanitizeSubmission
 from .sandbox import Sandbox, SandboxedKernelManager
 from .student import runner, wire
 
@@ -353,6 +353,7 @@ def _result(content, text):
 
 
 def autograde_preprocessors():
-    """nbgrader's autograde pipeline, with JudgedExecute in place of Execute, LimitOutputSize of LimitOutput."""
-    swap = {Execute: JudgedExecute, LimitOutput: LimitOutputSize}
-    return [swap.get(p, p) for p in Autograde.class_traits()["autograde_preprocessors"].default()]
+    """nbgrader's autograde pipeline, with JudgedExecute in place of Execute, and LimitOutput
+    followed by SanitizeSubmission."""
+    swap = {Execute: [JudgedExecute], LimitOutput: [LimitOutputSize, SanitizeSubmission]}
+    return [q for p in Autograde.class_traits()["autograde_preprocessors"].default() for q in swap.get(p, [p])]

@@ -1,7 +1,11 @@
 """nbgrader preprocessors of the course's autograde pipeline, each fixing one way in which a
-student's notebook makes plain nbgrader 0.9 fail or misbehave. (PooledExecute, in execute.py,
-is the third; the feedback's HideTestTracebacks is in feedback.py.)
+student's notebook makes plain nbgrader 0.9 fail or misbehave, or could harm the instructor.
+(JudgedExecute, which runs the notebook, is in execute.py; the feedback's HideTestTracebacks is
+in feedback.py.)
 """
+import re
+
+from nbconvert.preprocessors.sanitize import SanitizeHTML
 from nbformat import from_dict
 from nbgrader.api import Gradebook
 from nbgrader.converters import Autograde
@@ -80,6 +84,33 @@ class LimitOutputSize(LimitOutput):
         if cell.get("cell_type") == "code":
             cell.outputs = kept
         return cell, resources
+
+
+class SanitizeSubmission(SanitizeHTML):
+    """nbconvert's SanitizeHTML on the autograded notebook: what the student's kernel displayed
+    keeps only safe HTML (no script, no JavaScript output), and a markdown cell with active
+    content (a script, an event handler, ...) is cleaned the same way.
+
+    Formgrader shows the autograded notebook to the instructor as HTML, in the page of the
+    Jupyter server that holds the gradebook: a script there could act as the instructor.
+    Markdown without active content is left as written, since cleaning it would also escape
+    the course's own blockquotes, diagrams and equations.
+    """
+
+    ACTIVE = re.compile(r"<\s*/?\s*(script|iframe|object|embed|style|link|meta|base|form|svg|math)\b"
+                        r"|\bon[a-z]+\s*=|javascript:", re.I)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.enabled = True        # nbconvert's preprocessors start disabled; nbgrader's pipeline does not enable them
+        self.strip = True          # remove unsafe markup, rather than show it escaped
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        if cell.cell_type in ("markdown", "raw"):
+            if self.ACTIVE.search(cell.source):
+                cell.source = self.sanitize_html_tags(cell.source)
+            return cell, resources
+        return super().preprocess_cell(cell, resources, cell_index)
 
 
 def sanitize_preprocessors():
