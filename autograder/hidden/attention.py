@@ -79,6 +79,9 @@ def _model_inputs(s, i):
     """x, parameters and an upstream dz for model shape s (case i)."""
     rng = np.random.default_rng(SEED + 200 + i)
     p = seq2seq_parameters(s["n_x"], s["n_a"], s["n_e"], s["n_y"], seed=SEED + 300 + 10 * i, scale=0.8)
+    # a larger scorer: the encoder's states are below 1 in size, and with small scores every
+    # weight would be near 1 / T_x, where a wrong softmax gradient differs little from the right one
+    p["attention"] = attention_parameters(s["n_a"], s["n_a"], s["n_e"], seed=SEED + 301 + 10 * i, scale=2.0)
     x = rng.standard_normal((s["n_x"], s["m"], s["T_x"]))
     dz = rng.standard_normal((s["n_y"], s["m"], s["T_y"]))
     return x, p, dz
