@@ -4,8 +4,8 @@ sequence-to-sequence model built on it (an LSTM encoder, an RNN decoder with att
 Each graded cell calls one function here with the student's function (and, for functions with
 several graded cells, the part it grades). The attention cases mix non-square shapes (n_a, n_s and
 n_e all different), a square one (n_a = n_s = n_e, where a missing transpose keeps its shape),
-m = 1 and T_x = 1; the model's cases have T_x != T_y (both ways), m = 1, one output step, and a
-square one. Seeds differ from the visible tests'. The model's functions run with the reference
+m = 1 and T_x = 1, and (forward only) scores in the thousands, where np.exp overflows; the model's cases
+have T_x != T_y (both ways), m = 1, one output step, one input step, and a square one. Seeds differ from the visible tests'. The model's functions run with the reference
 attention, LSTM and RNN cell swapped in, so that one bug costs points once.
 """
 import functools
@@ -31,7 +31,8 @@ STEP_SHAPES = [dict(n_a=5, n_s=3, n_e=4, m=4, T_x=6),
 MODEL_SHAPES = [dict(n_x=5, n_a=4, n_e=3, n_y=6, m=3, T_x=6, T_y=4),
                 dict(n_x=4, n_a=4, n_e=4, n_y=4, m=2, T_x=5, T_y=3),   # square
                 dict(n_x=3, n_a=3, n_e=2, n_y=5, m=1, T_x=4, T_y=6),   # one example, T_y > T_x
-                dict(n_x=6, n_a=2, n_e=3, n_y=3, m=4, T_x=3, T_y=1)]   # one output step
+                dict(n_x=6, n_a=2, n_e=3, n_y=3, m=4, T_x=3, T_y=1),   # one output step
+                dict(n_x=2, n_a=3, n_e=2, n_y=4, m=2, T_x=1, T_y=2)]   # one input step: alpha = 1
 
 ATTENTION_PARAMS = ("dWa", "dWs", "db", "dv")
 ENCODER_PARAMS = tuple(f"{k} (encoder)" for k in ("dWf", "dbf", "dWi", "dbi", "dWc", "dbc", "dWo", "dbo"))
@@ -88,8 +89,14 @@ def _model_inputs(s, i):
 
 
 def attention_forward_cases():
-    return [Case(shape_label(s, "n_a", "n_s", "n_e", "m", "T_x"), (s_prev, a, p))
-            for i, s in enumerate(STEP_SHAPES) for s_prev, a, p, _ in [_step_inputs(s, i)]]
+    """The shapes of STEP_SHAPES, and scores in the thousands, where np.exp overflows unless the
+    softmax subtracts each example's largest score first."""
+    cases = [Case(shape_label(s, "n_a", "n_s", "n_e", "m", "T_x"), (s_prev, a, p))
+             for i, s in enumerate(STEP_SHAPES) for s_prev, a, p, _ in [_step_inputs(s, i)]]
+    s_prev, a, p, _ = _step_inputs(STEP_SHAPES[0], 10)
+    p["v"] = p["v"] * 2000 / np.abs(p["v"]).sum()
+    return cases + [Case(shape_label(STEP_SHAPES[0], "n_a", "n_s", "n_e", "m", "T_x") + ", scores in the thousands",
+                         (s_prev, a, p))]
 
 
 def attention_backward_cases():
