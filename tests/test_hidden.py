@@ -5,8 +5,8 @@ import copy
 import numpy as np
 import pytest
 
-from autograder.hidden import deep_rnn as hidden_deep, grade, lstm as hidden_lstm, rnn as hidden
-from autograder.reference import deep_rnn as ref_deep, lstm as ref_lstm, rnn as ref
+from autograder.hidden import attention as hidden_att, deep_rnn as hidden_deep, grade, lstm as hidden_lstm, rnn as hidden
+from autograder.reference import attention as ref_att, deep_rnn as ref_deep, lstm as ref_lstm, rnn as ref
 
 
 def test_reference_passes_every_graded_cell():
@@ -201,6 +201,19 @@ WRONG_CACHES = {
         hidden_deep.grade_stacked_rnn_forward, ref_deep.stacked_rnn_forward,
         lambda c, x, a0, p: [(layer[0], x) for layer in c],
         r"caches is wrong: caches\[1\]\[1\] \(x, layer 2\) has shape"),
+    "attention_forward: the scores in place of h": (
+        hidden_att.grade_attention_forward, ref_att.attention_forward,
+        replaced(2, lambda c, *a: np.tensordot(c[4]["v"], c[2], axes=1)),
+        r"cache is wrong: its entry 2 \(h\) has shape"),
+    "attention_forward: alpha without its axis of size 1": (
+        hidden_att.grade_attention_forward, ref_att.attention_forward, replaced(3, lambda c, *a: c[3][0]),
+        r"cache is wrong: its entry 3 \(alpha\) has shape"),
+    "seq2seq_forward: the decoder caches left out": (
+        hidden_att.grade_seq2seq_forward, ref_att.seq2seq_forward, lambda c, *a: c[:2],
+        r"caches does not have the documented layout \(encoder caches, attention caches, decoder caches\)"),
+    "seq2seq_forward: every attention cache is the first one": (
+        hidden_att.grade_seq2seq_forward, ref_att.seq2seq_forward, lambda c, *a: (c[0], [c[1][0]] * len(c[1]), c[2]),
+        r"caches\[1\]\[1\]\[0\] \(s_prev, output step t = 1\) differs from the reference"),
 }
 
 
@@ -237,7 +250,9 @@ RIGHT_CACHES = {
     (hidden_lstm.grade_lstm_forward, ref_lstm.lstm_forward),
     (hidden_deep.grade_softmax_loss_forward, ref_deep.softmax_loss_forward),
     (hidden_deep.grade_embedding_forward, ref_deep.embedding_forward),
-    (hidden_deep.grade_stacked_rnn_forward, ref_deep.stacked_rnn_forward)], ids=lambda f: getattr(f, "__name__", ""))
+    (hidden_deep.grade_stacked_rnn_forward, ref_deep.stacked_rnn_forward),
+    (hidden_att.grade_attention_forward, ref_att.attention_forward),
+    (hidden_att.grade_seq2seq_forward, ref_att.seq2seq_forward)], ids=lambda f: getattr(f, "__name__", ""))
 def test_a_cache_of_the_right_values_passes(grader, forward, change):
     grader(returning(forward, change))
 

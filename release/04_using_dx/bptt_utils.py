@@ -36,6 +36,22 @@ def stacked_rnn_parameters(V, n_e, n_a, L, seed=0, scale=0.5):
     return {k: scale * rng.standard_normal(s) for k, s in shapes.items()}
 
 
+def attention_parameters(n_a, n_s, n_e, seed=0, scale=0.5):
+    """Random parameters of assignment 05's additive attention: Wa (n_e, n_a), Ws (n_e, n_s),
+    b (n_e, 1), v (1, n_e)."""
+    rng = np.random.default_rng(seed)
+    shapes = {"Wa": (n_e, n_a), "Ws": (n_e, n_s), "b": (n_e, 1), "v": (1, n_e)}
+    return {k: scale * rng.standard_normal(s) for k, s in shapes.items()}
+
+
+def seq2seq_parameters(n_x, n_a, n_e, n_y, seed=0, scale=0.5):
+    """Random parameters of assignment 05's model: {"encoder": an LSTM's (with one unused output),
+    "attention": attention_parameters(n_a, n_a, n_e), "decoder": an RNN cell's with n_x = n_a}."""
+    return {"encoder": lstm_parameters(n_x, n_a, 1, seed=seed, scale=scale),
+            "attention": attention_parameters(n_a, n_a, n_e, seed=seed + 1, scale=scale),
+            "decoder": rnn_parameters(n_a, n_a, n_y, seed=seed + 2, scale=scale)}
+
+
 def relative_error(a, b):
     """Largest elementwise |a - b| / (|a| + |b|), with tiny denominators clamped to 1e-8."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)

