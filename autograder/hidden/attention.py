@@ -16,7 +16,7 @@ from ..reference import attention as ref
 from ..reference import lstm as ref_lstm
 from ..reference import rnn as ref_rnn
 from ..student.bptt_utils import attention_parameters, gradient_difference, numerical_gradient, seq2seq_parameters
-from . import Case, grade, shape_label
+from . import Case, grade, large, shape_label
 from .caches import Cache, Entries, OnePer
 from .lstm import CACHES as LSTM_CACHES
 from .rnn import CELL_CACHE as RNN_CELL_CACHE
@@ -33,6 +33,10 @@ MODEL_SHAPES = [dict(n_x=5, n_a=4, n_e=3, n_y=6, m=3, T_x=6, T_y=4),
                 dict(n_x=3, n_a=3, n_e=2, n_y=5, m=1, T_x=4, T_y=6),   # one example, T_y > T_x
                 dict(n_x=6, n_a=2, n_e=3, n_y=3, m=4, T_x=3, T_y=1),   # one output step
                 dict(n_x=2, n_a=3, n_e=2, n_y=4, m=2, T_x=1, T_y=2)]   # one input step: alpha = 1
+
+# the backward functions' large cases (hidden/__init__.py): 46,000 and 15,000 entries
+LARGE_STEP = large(n_a=100, n_s=100, n_e=200, m=2, T_x=30)
+LARGE_MODEL = large(n_x=40, n_a=30, n_e=30, n_y=20, m=2, T_x=20, T_y=10)
 
 ATTENTION_PARAMS = ("dWa", "dWs", "db", "dv")
 ENCODER_PARAMS = tuple(f"{k} (encoder)" for k in ("dWf", "dbf", "dWi", "dbi", "dWc", "dbc", "dWo", "dbo"))
@@ -101,7 +105,7 @@ def attention_forward_cases():
 
 def attention_backward_cases():
     return [Case(shape_label(s, "n_a", "n_s", "n_e", "m", "T_x"), (dc, ref.attention_forward(s_prev, a, p)[2]))
-            for i, s in enumerate(STEP_SHAPES) for s_prev, a, p, dc in [_step_inputs(s, i)]]
+            for i, s in enumerate(STEP_SHAPES + [LARGE_STEP]) for s_prev, a, p, dc in [_step_inputs(s, i)]]
 
 
 def _model_label(s):
@@ -115,7 +119,7 @@ def seq2seq_forward_cases():
 
 def seq2seq_backward_cases():
     return [Case(_model_label(s), (dz, ref.seq2seq_forward(x, p, s["T_y"])[2]))
-            for i, s in enumerate(MODEL_SHAPES) for x, p, dz in [_model_inputs(s, i)]]
+            for i, s in enumerate(MODEL_SHAPES + [LARGE_MODEL]) for x, p, dz in [_model_inputs(s, i)]]
 
 
 def _named_gradients(result):
