@@ -98,6 +98,9 @@ def bwrap_argv(work, conn, sandbox):
         argv += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
     for p in prefixes:
         argv += ["--ro-bind", str(p), str(p)]
+    package = Path(__file__).resolve().parent
+    if any(package.is_relative_to(p) for p in prefixes):     # installed into the environment, not editable
+        argv += ["--tmpfs", str(package)]                      # hide it, reference solutions and all
     argv += ["--ro-bind", str(STUDENT_SIDE), INSIDE,
              "--bind", str(work), str(work), "--bind", str(conn), str(conn), "--chdir", str(work),
              "--clearenv"]

@@ -1,0 +1,227 @@
+"""The sandbox of grading kernels (autograder/sandbox.py, autograder/student/boot.py), the plain
+data that crosses it (autograder/student/wire.py), and the judge's side of a call (judge.py)."""
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import psutil
+import pytest
+
+from autograder import judge
+from autograder.course import ROOT
+from autograder.sandbox import Sandbox, SandboxedKernelManager, bwrap_argv, check_available
+from autograder.student import wire
+
+
+def run_in_sandbox(code, timeout=60, **settings):
+    """stdout of code run in a fresh sandboxed kernel; the kernel is gone afterwards."""
+    async def go():
+        km = SandboxedKernelManager(Sandbox(**settings))
+        await km.start_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        kc = km.client()
+        kc.start_channels()
+        out = []
+        try:
+            await kc.wait_for_ready(timeout=60)
+            await kc.execute_interactive(code, timeout=timeout, output_hook=lambda m: out.append(
+                m["content"].get("text", "") if m["msg_type"] == "stream" else
+                m["content"].get("evalue", "") if m["msg_type"] == "error" else ""))
+        finally:
+            kc.stop_channels()
+            await km.shutdown_kernel(now=True)
+        return "".join(out), km.scratch
+    return asyncio.run(go())
+
+
+@pytest.fixture(scope="module", autouse=True)
+def sandbox():
+    check_available()
+
+
+def test_the_kernel_sees_none_of_the_course_nor_the_home_directory(tmp_path):
+    secret = Path.home() / ".cache" / "bptt-sandbox-test"
+    secret.parent.mkdir(parents=True, exist_ok=True)
+    secret.write_text("secret")
+    try:
+        out, _ = run_in_sandbox(f"""
+import os
+for p in [{str(ROOT / 'source')!r}, {str(ROOT / 'autograder' / 'reference')!r}, {str(secret)!r},
+          {str(ROOT / 'autograder' / 'hidden' / '__pycache__')!r}, '/etc/shadow', {str(tmp_path)!r}]:
+    print(p, os.path.exists(p) and (os.path.isfile(p) or bool(os.listdir(p))))
+try:
+    import autograder
+    print("autograder importable")
+except ImportError:
+    print("no autograder")
+import numpy, ipykernel
+print("numpy", numpy.__version__)
+""")
+    finally:
+        secret.unlink()
+    assert "no autograder" in out and "numpy" in out, out
+    assert " True" not in out, out
+
+
+def test_the_kernel_writes_only_its_scratch_folder_and_its_tmp(tmp_path):
+    target = tmp_path / "written"
+    out, scratch = run_in_sandbox(f"""
+for p in [{str(target)!r}, {str(ROOT / 'autograder' / 'judge.py')!r}, {sys.prefix + '/pwned'!r}, 'here.txt', '/tmp/t.txt']:
+    try:
+        open(p, 'a').write('x')
+        print(p, 'written')
+    except OSError as e:
+        print(p, 'refused', e.errno)
+""")
+    assert "here.txt written" in out and "/tmp/t.txt written" in out, out
+    assert out.count("refused") == 3 and not target.exists(), out
+    assert not scratch.exists(), "the scratch folder goes with the kernel"
+
+
+def test_no_network_no_processes_and_limits():
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    port = listener.getsockname()[1]
+    out, _ = run_in_sandbox(f"""
+import os, socket, subprocess, numpy as np, threading
+for host in ['127.0.0.1', 'pypi.org']:
+    try:
+        socket.create_connection((host, {port} if host[0] == '1' else 443), timeout=2); print('connected', host)
+    except OSError:
+        print('no network', host)
+for start in [os.fork, lambda: subprocess.Popen(['true'])]:
+    try:
+        start(); print('started a process')
+    except OSError:
+        print('no process')
+t = threading.Thread(target=lambda: print('a thread runs')); t.start(); t.join()
+try:
+    np.ones(400_000_000); print('allocated 3.2 GB')
+except MemoryError:
+    print('memory limited')
+try:
+    open('big', 'wb').write(b'x' * (70 << 20)); print('wrote 70 MB')
+except OSError:
+    print('file size limited')
+print('pid', os.getpid())
+""")
+    listener.close()
+    assert out.count("no network") == 2 and out.count("no process") == 2, out
+    assert "a thread runs" in out and "memory limited" in out and "file size limited" in out, out
+    assert int(out.split("pid ")[1].split()[0]) < 10, "a PID namespace of its own"
+
+
+def test_killing_the_sandbox_kills_everything_in_it():
+    """A kernel's process tree dies with bubblewrap (its own PID namespace, --die-with-parent)."""
+    async def go():
+        km = SandboxedKernelManager(Sandbox())
+        await km.start_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        outer = psutil.Process(km.provisioner.pid)
+        tree = [outer] + outer.children(recursive=True)
+        outer.kill()
+        await asyncio.sleep(1)
+        alive = [p for p in tree if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
+        await km.cleanup_resources()
+        return len(tree), alive
+    n, alive = asyncio.run(go())
+    assert n >= 2 and not alive
+
+
+def test_the_sandbox_command_confines_as_documented():
+    argv = bwrap_argv(Path("/tmp/w"), Path("/tmp/c"), Sandbox())
+    for flag in ("--unshare-all", "--unshare-user", "--disable-userns", "--die-with-parent", "--new-session",
+                 "--clearenv"):
+        assert flag in argv
+    assert argv[argv.index("--cap-drop") + 1] == "ALL"
+    writable = [argv[i + 1] for i, a in enumerate(argv) if a == "--bind"]
+    assert writable == ["/tmp/w", "/tmp/c"], "only the scratch folder and the sockets are writable"
+    assert str(ROOT) not in " ".join(a for a in argv if not a.startswith(str(ROOT / ".venv"))
+                                     and not a.startswith(str(ROOT / "autograder" / "student"))), \
+        "the course directory is not in the sandbox"
+
+
+def test_no_sandbox_is_refused_in_one_line_naming_the_override(tmp_path, monkeypatch):
+    from autograder import sandbox
+    monkeypatch.setattr(sandbox.shutil, "which", lambda name: None)
+    sandbox._probe.cache_clear()
+    try:
+        with pytest.raises(sandbox.SandboxUnavailable) as e:
+            sandbox.check_available()
+    finally:
+        sandbox._probe.cache_clear()
+    assert "\n" not in str(e.value) and "--no-sandbox" in str(e.value) and "bubblewrap" in str(e.value)
+
+
+def test_check_says_what_no_sandbox_leaves_open(tmp_path):
+    import support
+    nb = support.write(support.solved("01_rnn_step_by_step"), tmp_path / "nb.ipynb")
+    done = subprocess.run([sys.executable, "-m", "autograder", "check", str(nb), "--no-sandbox", "--json"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and '"score": 18.0' in done.stdout
+    assert "unconfined" in done.stderr and "gradebook.db" in done.stderr
+
+
+# ---- the data that crosses -------------------------------------------------------------
+
+def test_plain_data_crosses_intact_and_shared_values_stay_shared():
+    p = {"Wax": np.arange(6.0).reshape(2, 3), "ba": np.zeros((2, 1))}
+    value = {"caches": ([(np.ones(2), p), (np.zeros(2), p)], np.arange(3)), "n": 3, "f": float("inf"),
+             "s": "text", "none": None, "flag": True, "ints": np.array([1, 2], dtype=np.int64),
+             "rng": np.random.default_rng(5)}
+    back = wire.decode(wire.encode(value))
+    assert back["caches"][0][0][1] is back["caches"][0][1][1], "the parameters dict is shared"
+    assert np.array_equal(back["caches"][0][0][1]["Wax"], p["Wax"]) and back["f"] == float("inf")
+    assert back["ints"].dtype == np.int64 and back["rng"].random() == np.random.default_rng(5).random()
+    assert back["s"] == "text" and back["none"] is None and back["flag"] is True and back["n"] == 3
+
+
+@pytest.mark.parametrize("text, why", [
+    ('["array", 0, "|O8", [1], "AAAAAAAAAAA="]', "dtype"),           # object arrays: never
+    ('["array", 0, "<f8", [10000000], "AAAAAAAAAAA="]', "too many values"),
+    ('["array", 0, "<f8", [2], "AAAAAAAAAAA="]', "does not match its shape"),
+    ('["int", "' + "9" * 500 + '"]', "400 digits"),
+    ('["eval", "__import__(\'os\')"]', "unknown tag"),
+    ('["ref", 7]', "malformed ref"),
+    ("[" * 300 + "]" * 300, "malformed"),
+    ("not json", "not JSON")])
+def test_malformed_or_oversized_data_is_refused(text, why):
+    with pytest.raises(wire.WireError, match=why):
+        wire.decode(text)
+
+
+def test_what_cannot_cross_arrives_as_its_kind_only():
+    back = wire.decode(wire.encode({"s": {1, 2}, "o": object(), "k": {1: 2}}))
+    assert [v.what for v in back.values()] == ["a set", "a object", "a dict"]
+
+
+# ---- the judge's side of a call ----------------------------------------------------------
+
+def test_the_judge_answers_only_for_the_functions_swapped_in_this_call():
+    from autograder.reference.rnn import rnn_cell_backward
+    from autograder.student.runner import PROMPT
+    args = [np.ones((2, 1)), (np.ones((2, 1)), np.ones((2, 1)), np.ones((3, 1)),
+                              {"Wax": np.ones((2, 3)), "Waa": np.ones((2, 2))})]
+    ask = lambda name: wire.decode(judge._answer(PROMPT + wire.encode({"call": name, "args": args}),
+                                                 {"rnn_cell_backward": rnn_cell_backward}, [0]))
+    assert "value" in ask("rnn_cell_backward")
+    assert "raised" in ask("rnn_backward") and "raised" in ask("__import__")
+    assert judge._answer("the student's own input()", {}, [0]) == ""
+    assert "raised" in wire.decode(judge._answer(PROMPT + "[", {}, [0]))
+    assert "more than" in wire.decode(judge._answer(PROMPT + "x", {}, [judge.MAX_REFERENCE_CALLS]))["raised"]
+
+
+def test_text_from_student_code_is_one_short_printable_line():
+    line = judge.student_line("a\nb\x1b[31m" + "c" * 500)
+    assert "\n" not in line and "\x1b" not in line and len(line) <= 120
+
+
+def test_the_hidden_tests_names_that_the_cell_does_not_define_are_the_students():
+    import ast
+    tree = ast.parse("from autograder.hidden.rnn import grade_rnn_backward\n"
+                     "x = 1\ngrade_rnn_backward(rnn_backward, 'dx', x, len)")
+    assert judge.free_names(tree) == ["rnn_backward"]
