@@ -5,21 +5,24 @@ in the instructor's course directory): the course's nbgrader configuration point
 root, a gradebook without alembic's subprocess, nbgrader's autograde under a time limit, and the
 per-test results read back from the gradebook and the autograded notebook.
 """
+import contextlib
 import json
 import re
 from pathlib import Path
 
-from .course import CONFIG
+from .course import CONFIG, NotGradable
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def course_config(root, config_file=None):
+def course_config(root, config_file=None, scratch=False):
     """The nbgrader configuration of the course directory `root`.
 
-    It is root's nbgrader_config.py if there is one, else the course's, with the gradebook of
-    root (waiting for a lock rather than failing), the autograder's preprocessors (execute.py,
-    preprocessors.py), and feedback that shows no hidden test (feedback.py).
+    It is root's nbgrader_config.py if there is one, else the course's, with the autograder's
+    preprocessors (execute.py, preprocessors.py) and feedback that shows no hidden test
+    (feedback.py). The gradebook is the one it configures (`CourseDirectory.db_url`: SQLite,
+    PostgreSQL, ...), else root's gradebook.db, waiting for a lock rather than failing. A scratch
+    course directory (check's, release's) always has a gradebook.db of its own.
     """
     from traitlets.config.loader import PyFileConfigLoader
 
@@ -32,12 +35,32 @@ def course_config(root, config_file=None):
     config_file = Path(config_file)
     cfg = PyFileConfigLoader(config_file.name, path=str(config_file.parent)).load_config()
     cfg.CourseDirectory.root = str(root)
-    cfg.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}?timeout=30"
-    cfg.Exchange.root = str(root / "exchange")     # unused; stops nbgrader warning about it
+    if scratch or "db_url" not in cfg.CourseDirectory:
+        cfg.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}?timeout=30"
+    if scratch or "root" not in cfg.Exchange:
+        cfg.Exchange.root = str(root / "exchange")     # unused here; stops nbgrader warning about it
     cfg.Autograde.sanitize_preprocessors = sanitize_preprocessors()
     cfg.Autograde.autograde_preprocessors = autograde_preprocessors()
     cfg.GenerateFeedback.preprocessors = feedback_preprocessors()
     return cfg
+
+
+@contextlib.contextmanager
+def gradebook_errors(cfg):
+    """Turn a gradebook database that cannot be used (a server down, a wrong URL, no driver)
+    into NotGradable, with one line that names it (without its password)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+    try:
+        yield
+    except (OperationalError, ArgumentError, NoSuchModuleError) as e:
+        try:
+            url = make_url(cfg.CourseDirectory.db_url).render_as_string(hide_password=True)
+        except ArgumentError:
+            url = "its URL is malformed"
+        detail = str(getattr(e, "orig", None) or e).strip().splitlines()
+        raise NotGradable(f"the gradebook's database cannot be reached ({url}): "
+                          f"{detail[0] if detail else type(e).__name__}") from None
 
 
 def notebook_time_limit(cfg):

@@ -96,7 +96,7 @@ def check(path, sandbox=True):
         submitted.mkdir(parents=True)
         shutil.copyfile(path, submitted / f"{assignment.notebook}.ipynb")
 
-        cfg = course_config(root)
+        cfg = course_config(root, scratch=True)
         cfg.Sandbox.enabled = confine.enabled
         api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
         _gradebook_with_assignment(api, assignment, root)

@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .autograde import autograde, course_config, failure_reason, install_fast_gradebook, notebook_time_limit
+from .autograde import (autograde, course_config, failure_reason, gradebook_errors, install_fast_gradebook,
+                        notebook_time_limit)
 from .course import ROOT, Assignment, NotGradable, assignments, nbgrader_cells, read_assignment, read_notebook_json
 from .kernels import POOL
 from .sandbox import Sandbox, SandboxUnavailable, check_available
@@ -369,11 +370,12 @@ def grade_class(assignment_id, course_dir=ROOT, *, jobs=None, students=None, for
         from nbgrader.api import Gradebook
         cfg = course_config(root)
         limit = float(time_limit or notebook_time_limit(cfg))
-        ensure_assignment(cfg, a)
-        with Gradebook(cfg.CourseDirectory.db_url) as gb:
-            locked = locked_cells(gb, a.id, a.notebook)
-            # what grading depends on besides the submission: the hidden tests and the time limits
-            version = hashlib.sha256(f"{gradebook_version(gb, a)}:{limit:g}:{cfg.Execute.timeout}".encode()).hexdigest()
+        with gradebook_errors(cfg):
+            ensure_assignment(cfg, a)
+            with Gradebook(cfg.CourseDirectory.db_url) as gb:
+                locked = locked_cells(gb, a.id, a.notebook)
+                # what grading depends on besides the submission: the hidden tests and the time limits
+                version = hashlib.sha256(f"{gradebook_version(gb, a)}:{limit:g}:{cfg.Execute.timeout}".encode()).hexdigest()
         todo, current = [], []
         for s in selected:
             fp = fingerprint(root / "submitted" / s / a.id, version)
@@ -404,7 +406,8 @@ def grade_class(assignment_id, course_dir=ROOT, *, jobs=None, students=None, for
     finally:
         if pool is not None:
             pool.close()
-    written = reports.write(root, a, records, cfg)     # also when stopped: they match the gradebook
+    with gradebook_errors(cfg):
+        written = reports.write(root, a, records, cfg)     # also when stopped: they match the gradebook
     if stopped:
         raise KeyboardInterrupt
     rows = {r["student"]: r for r in written["rows"]}

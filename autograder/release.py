@@ -22,7 +22,7 @@ def build_release(assignment_id, out_root):
         root = Path(tmp)
         shutil.copytree(SOURCE / assignment_id, root / "source" / assignment_id,
                         ignore=shutil.ignore_patterns("__pycache__", ".ipynb_checkpoints"))
-        cfg = course_config(root)
+        cfg = course_config(root, scratch=True)
         api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
         result = api.generate_assignment(assignment_id)
         if not result["success"]:
