@@ -21,24 +21,25 @@ from .sandbox import Sandbox
 STUDENT = "self"
 
 
-def _cache_key(assignment):
-    """Changes whenever the source of the assignment, the course config or nbgrader changes."""
+def _cache_key(source):
+    """Changes whenever the source folder of the assignment, the course config or nbgrader changes."""
     import nbgrader
     h = hashlib.sha256(nbgrader.__version__.encode() + CONFIG.read_bytes())
-    for f in sorted(assignment.source_dir.rglob("*")):
+    for f in sorted(source.rglob("*")):
         if f.is_file() and "__pycache__" not in f.parts:
-            h.update(str(f.relative_to(assignment.source_dir)).encode() + f.read_bytes())
+            h.update(str(f.relative_to(source)).encode() + f.read_bytes())
     return h.hexdigest()[:20]
 
 
-def _gradebook_with_assignment(api, assignment, root):
-    """Put the assignment's cells into root's gradebook, as generate_assignment does.
+def gradebook_with_assignment(api, assignment, root):
+    """Put the assignment's cells into the gradebook of the scratch course directory root (its
+    source/<assignment>/ in place), as generate_assignment does.
 
     generate_assignment costs a third of a second; its gradebook is kept in the user's cache
     directory (never in the course), keyed by the source's content, and copied on later runs.
     """
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "bptt-course"
-    cached = cache / f"gradebook-{assignment.id}-{_cache_key(assignment)}.db"
+    cached = cache / f"gradebook-{assignment.id}-{_cache_key(root / 'source' / assignment.id)}.db"
     if cached.is_file() and _readable_gradebook(cached, assignment):
         shutil.copyfile(cached, root / "gradebook.db")
         return
@@ -99,7 +100,7 @@ def check(path, sandbox=True):
         cfg = course_config(root, scratch=True)
         cfg.Sandbox.enabled = confine.enabled
         api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
-        _gradebook_with_assignment(api, assignment, root)
+        gradebook_with_assignment(api, assignment, root)
         status, reason, _ = autograde(api, assignment.id, STUDENT, notebook_time_limit(cfg))
         if status != "graded":
             if "KeyboardInterrupt" in reason and not reason.startswith("the notebook"):

@@ -165,42 +165,55 @@ def grade_submission(job):
     not graded, else None), flags and flag_details (integrity.py), restarts (cells whose kernel
     had to be replaced), fingerprint, seconds and graded_at. Scores are in the gradebook.
     """
-    from . import integrity
     started = time.monotonic()
-    record = {"student": job.student, "status": None, "reason": None, "flags": [], "flag_details": {},
-              "restarts": []}
+    record = new_record(job)
     with _ONE_AT_A_TIME:
         try:
             prepare_worker()
             api, cfg = _api(job.course_dir)
-            submission = Path(job.course_dir) / "submitted" / job.student / job.assignment.id
-            try:
-                nb = precheck(submission, job.assignment)
-            except NotGradable as e:
-                record.update(status="ungradeable", reason=str(e))
-            else:
-                flags = integrity.inspect(nb, job.locked)
-                for flag, details in integrity.inspect_files(submission).items():
-                    flags[flag] = flags.get(flag, []) + details
-                flags = {f: flags[f] for f in integrity.FLAGS if f in flags}
-                record.update(flags=list(flags), flag_details=flags)
-                api.config.Sandbox.enabled = job.sandbox
-                POOL.sandbox = Sandbox(config=api.config)
-                status, reason, run = autograde(api, job.assignment.id, job.student, job.time_limit)
-                record.update(status=status, reason=reason, restarts=[list(r) for r in run.restarts])
-                if status == "graded" and flags:
-                    flag_in_gradebook(cfg.CourseDirectory.db_url, job.assignment, job.student)
-                if status == "graded" and job.feedback:
-                    done = api.generate_feedback(job.assignment.id, job.student, force=True)
-                    if not done["success"]:
-                        record["feedback_error"] = failure_reason(done)
+            grade_in(api, Path(job.course_dir), job, record)
+            if record["status"] == "graded" and record["flags"]:
+                flag_in_gradebook(cfg.CourseDirectory.db_url, job.assignment, job.student)
+            if record["status"] == "graded" and job.feedback:
+                done = api.generate_feedback(job.assignment.id, job.student, force=True)
+                if not done["success"]:
+                    record["feedback_error"] = failure_reason(done)
             if record["status"] != "graded":
                 forget(job.course_dir, job.assignment.id, job.student, cfg.CourseDirectory.db_url)
         except Exception as e:       # the grader's own failure: say so, and let the others go on
             record.update(status="ungradeable", reason=f"the grader failed: {type(e).__name__}: {e}"[:300])
+    return finish(record, job, started)
+
+
+def new_record(job):
+    return {"student": job.student, "status": None, "reason": None, "flags": [], "flag_details": {},
+            "restarts": []}
+
+
+def finish(record, job, started):
     record.update(fingerprint=job.fingerprint, seconds=round(time.monotonic() - started, 2),
                   graded_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
     return record
+
+
+def grade_in(api, root, job, record):
+    """Check, inspect and autograde job's submission in the course directory root (api's): fill record."""
+    from . import integrity
+    submission = root / "submitted" / job.student / job.assignment.id
+    try:
+        nb = precheck(submission, job.assignment)
+    except NotGradable as e:
+        record.update(status="ungradeable", reason=str(e))
+        return
+    flags = integrity.inspect(nb, job.locked)
+    for flag, details in integrity.inspect_files(submission).items():
+        flags[flag] = flags.get(flag, []) + details
+    flags = {f: flags[f] for f in integrity.FLAGS if f in flags}
+    record.update(flags=list(flags), flag_details=flags)
+    api.config.Sandbox.enabled = job.sandbox
+    POOL.sandbox = Sandbox(config=api.config)
+    status, reason, run = autograde(api, job.assignment.id, job.student, job.time_limit)
+    record.update(status=status, reason=reason, restarts=[list(r) for r in run.restarts])
 
 
 def flag_in_gradebook(db_url, assignment, student):

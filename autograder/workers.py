@@ -6,8 +6,8 @@ which is most of the speed-up over one nbgrader process per submission.
 
 LocalPool (the default) also guards against a worker that hangs outside the notebook's own
 time limit: after `hard_limit` seconds it kills the worker, with its kernels, and starts a new
-one. On Dask, the notebook's time limit is enforced inside the job; see the README for running
-workers on other machines.
+one. On Dask, the notebook's time limit is enforced inside the job, and the jobs carry their
+files (portable.py): the workers need not see the course directory.
 """
 import multiprocessing
 import os
@@ -183,8 +183,11 @@ class LocalPool:
 class DaskPool:
     """The workers of a Dask distributed cluster (`dask worker SCHEDULER_ADDRESS --nthreads 1`).
 
-    The workers must see the course directory at the same path, and have this course's
-    environment (the autograder package, nbgrader) installed.
+    The workers need this course's environment (the autograder package, nbgrader, bubblewrap),
+    not its directory: each job carries the submission's files and the assignment's source
+    (portable.py), and comes back as a record and an autograded notebook, which this process
+    writes into the course. A job whose worker dies is run again elsewhere (Dask's own retry),
+    and recorded once, when its result arrives.
     """
 
     def __init__(self, address):
@@ -194,17 +197,31 @@ class DaskPool:
     def run(self, jobs, hard_limit, lost, on_start=None):
         from distributed import as_completed
 
-        from .grade import grade_submission
-        for job in jobs if on_start else ():   # all are handed to the scheduler at once
-            on_start(job)
-        futures = {self.client.submit(grade_submission, job, pure=False, key=f"grade-{job.student}-{i}-{time.time_ns()}"): job
-                   for i, job in enumerate(jobs)}
+        from .autograde import course_config
+        from .portable import grade_portable, import_result, portable, source
+        if not jobs:
+            return
+        course_dir = jobs[0].course_dir
+        cfg = course_config(course_dir)
+        # the same for every job: sent once to each worker
+        shared = self.client.scatter(source(course_dir, jobs[0].assignment.id), broadcast=True)
+        futures = {}
+        for i, job in enumerate(jobs):
+            if on_start:
+                on_start(job)
+            futures[self.client.submit(grade_portable, portable(job, cfg), shared, pure=False, retries=2,
+                                       key=f"grade-{job.student}-{i}-{time.time_ns()}")] = job
         for future in as_completed(futures):
             job = futures[future]
             try:
-                yield future.result()
-            except Exception as e:        # the worker died, or the job could not be run there
-                yield lost(job, f"the Dask worker failed: {type(e).__name__}: {e}"[:300], "ungradeable")
+                result = future.result()
+            except Exception as e:        # its workers died, or the job could not be run there
+                yield lost(job, f"the Dask workers failed on it: {type(e).__name__}: {e}"[:300], "ungradeable")
+                continue
+            try:
+                yield import_result(course_dir, job, result)
+            except Exception as e:        # the gradebook or the course directory, here
+                yield lost(job, f"its result could not be recorded: {type(e).__name__}: {e}"[:300], "ungradeable")
 
     def close(self):
         self.client.close()

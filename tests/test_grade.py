@@ -321,27 +321,3 @@ def test_a_stuck_or_dead_worker_is_replaced_and_a_stuck_one_killed_with_its_chil
     child = int((tmp_path / "pid").read_text())
     time.sleep(0.5)
     assert not psutil.pid_exists(child) or psutil.Process(child).status() == psutil.STATUS_ZOMBIE
-
-
-# ---- Dask --------------------------------------------------------------------------------
-
-def test_grading_on_a_dask_cluster(tmp_path):
-    from distributed import LocalCluster
-    course = tmp_path / "course"
-    manifest = sample_class.make(A, course, cell_timeout=CELL_TIMEOUT)
-    pick = [s for s in manifest["students"] if s.endswith(("-correct", "corrupted-json"))]
-    pick.append(next(s for s, i in manifest["students"].items() if i["expect"]["mistakes"]))
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        done = grade.grade_class(A, course, students=pick, scheduler=cluster.scheduler_address, feedback=True,
-                                 progress=False)
-    assert done["graded_now"] == pick
-    by = {r["student"]: r for r in done["students"]}
-    for s in pick:
-        expect = manifest["students"][s]["expect"]
-        assert by[s]["status"] == expect["status"]
-        if expect["score"] == "full":
-            assert by[s]["score"] == MAX
-        if expect["mistakes"]:
-            assert set(expect["mistakes"]) <= set(by[s]["mistakes"])
-    for s in pick:
-        assert (course / "feedback" / s / A / "rnn_step_by_step.html").is_file() == (by[s]["status"] == "graded")
