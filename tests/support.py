@@ -1,6 +1,7 @@
 """Helpers of the test suite: build submissions from the release and the source notebooks."""
 import ast
 import json
+import re
 from pathlib import Path
 
 # building submissions lives in the package, where the sample class uses it too
@@ -22,3 +23,17 @@ def functions_in(path):
     """{name: source} of the top-level functions of a Python file (the correct alternatives)."""
     src = Path(path).read_text()
     return {n.name: ast.get_source_segment(src, n) for n in ast.parse(src).body if isinstance(n, ast.FunctionDef)}
+
+
+def exercise_functions(assignment):
+    """The names of the functions that an assignment's learners write: those whose definition in
+    the source notebook holds a solution region."""
+    from autograder.course import SOURCE, assignments
+    src = (SOURCE / assignment / f"{assignments()[assignment].notebook}.ipynb").read_text()
+    return {n for n in re.findall(r"def (\w+)\(", src)
+            if re.search(rf"def {n}\((?:(?!def ).)*?### BEGIN SOLUTION", src, re.S)}
+
+
+def defined_functions(text):
+    """The names of the top-level functions that Python source text defines."""
+    return set(re.findall(r"^def (\w+)\(", text, re.M))
