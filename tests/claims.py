@@ -90,7 +90,7 @@ given(A, MATHS, "which is at most 1 and often much smaller",
       "Each gate is a vector of numbers between 0 and 1",
       "the gradient flows back through the cell state almost unchanged",
       "multiplied only by $\\Gamma_f$, about $\\sigma(1) \\approx 0.73$ at this initialisation",
-      "a `dc_prev` without route 2, for one, stops all gradient on the cell state")
+      "a `dc_prev` without route 2, for one, leaves no gradient at all on the cell state")
 given(A, LITERATURE, "the gradient from a loss far in the future *vanishes*",
       "This is why Jozefowicz et al. (2015) recommend a forget-gate bias of 1.")
 given(A, DEFINITION, "is the usual \"variance 1 / fan-in\" initialisation for both",

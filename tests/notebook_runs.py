@@ -157,9 +157,9 @@ def output_text(cell):
         if o.get("output_type") == "stream":
             parts.append(o.get("text", ""))
         elif "data" in o and "text/plain" in o["data"]:
-            parts.append(o["data"]["text/plain"])
+            parts.append(o["data"]["text/plain"] + "\n")
         elif o.get("output_type") == "error":
-            parts.append(f"{o.get('ename')}: {o.get('evalue')}")
+            parts.append(f"{o.get('ename')}: {o.get('evalue')}\n")
     return "".join(parts)
 
 
@@ -239,8 +239,3 @@ def group(name):
     """The pytest-xdist group of the tests that share the run of notebook `name`."""
     return pytest.mark.xdist_group(f"notebook-{name}")
 
-
-def by_notebook(params_of):
-    """pytest.param(...) of each notebook, in its xdist group: params_of(name) -> list of values."""
-    return [pytest.param(name, v, marks=group(name), id=f"{name}-{i}") for name in NOTEBOOKS
-            for i, v in enumerate(params_of(name))]
