@@ -146,3 +146,12 @@ def test_open_explains_unlock_in_its_help():
     done = subprocess.run([sys.executable, "-m", "autograder", "open", "--help"], cwd=ROOT, capture_output=True,
                           text=True, timeout=120)
     assert "--unlock FOLDER" in done.stdout and "give its answers away" in " ".join(done.stdout.split())
+
+
+def test_a_notebook_that_cannot_be_graded_keeps_the_files_held_back(tmp_path):
+    work, _ = new_work(tmp_path)
+    (work / "01_rnn_step_by_step" / "rnn_step_by_step.ipynb").write_text("{ not json")
+    said = []
+    _, unlocked, locked = update_work_copy(work, say=said.append)
+    assert not unlocked and len(locked) == 4
+    assert any("could not be graded" in s and "not valid JSON" in s for s in said)
