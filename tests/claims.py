@@ -71,29 +71,29 @@ INSTRUCTION = "an instruction to the learner"
 POINTS = "the points of the exercises, the course's grading"
 
 # ---- 01_rnn_step_by_step ------------------------------------------------------------------
-A = "01_rnn_step_by_step"
-given(A, MATHS, "acts element by element, and", "whose error shrinks like $h^2$")
-given(A, DEFINITION, "and fails a gradient whose relative error is above $10^{-7}$")
-given(A, GENERAL, "Because in most real models $x$ is **not** the data.")
+NB = "01_rnn_step_by_step"
+given(NB, MATHS, "acts element by element, and", "whose error shrinks like $h^2$")
+given(NB, DEFINITION, "and fails a gradient whose relative error is above $10^{-7}$")
+given(NB, GENERAL, "Because in most real models $x$ is **not** the data.")
 
 
-@claim(A, "of about\n$10^{-9}$ or less: the check below prints it for every gradient")
+@claim(NB, "of about\n$10^{-9}$ or less: the check below prints it for every gradient")
 def _(run):
     errors = [float(e) for e in re.findall(r"relative error (\S+)", run.output_of("loss_gc = lambda"))]
     assert len(errors) == 5 and max(errors) <= 1e-9, errors
 
 
 # ---- 02_lstm_step_by_step -----------------------------------------------------------------
-A = "02_lstm_step_by_step"
-given(A, TOOLING, "so one bug is never charged twice")
-given(A, MATHS, "which is at most 1 and often much smaller",
+NB = "02_lstm_step_by_step"
+given(NB, TOOLING, "so one bug is never charged twice")
+given(NB, MATHS, "which is at most 1 and often much smaller",
       "Each gate is a vector of numbers between 0 and 1",
       "the gradient flows back through the cell state almost unchanged",
       "multiplied only by $\\Gamma_f$, about $\\sigma(1) \\approx 0.73$ at this initialisation",
       "a `dc_prev` without route 2, for one, leaves no gradient at all on the cell state")
-given(A, LITERATURE, "the gradient from a loss far in the future *vanishes*",
+given(NB, LITERATURE, "the gradient from a loss far in the future *vanishes*",
       "This is why Jozefowicz et al. (2015) recommend a forget-gate bias of 1.")
-given(A, DEFINITION, "is the usual \"variance 1 / fan-in\" initialisation for both",
+given(NB, DEFINITION, "is the usual \"variance 1 / fan-in\" initialisation for both",
       "The cell below repeats the experiment on 20 other random draws")
 
 DECAY = dict(norms_rnn="norms_rnn", norms_lstm="norms_lstm", norms_lstm_c="norms_lstm_c")
@@ -104,43 +104,43 @@ def _relative(run):
     return [r / rnn[-1] for r in rnn], [v / lstm[-1] for v in lstm]
 
 
-@claim(A, "how much further back in time the LSTM's gradient reaches than the RNN's", **DECAY)
+@claim(NB, "how much further back in time the LSTM's gradient reaches than the RNN's", **DECAY)
 def _(run):
     rnn, lstm = _relative(run)
     assert lstm[0] > rnn[0]
 
 
-@claim(A, "Section 1 claimed that the cell state lets the gradient travel further back in time.", **DECAY)
+@claim(NB, "Section 1 claimed that the cell state lets the gradient travel further back in time.", **DECAY)
 def _(run):
     rnn, lstm = _relative(run)
     assert lstm[0] > rnn[0]
 
 
-@claim(A, "$n_x = 16$, $n_a = 64$, $T_x = 50$, one sequence ($m = 1$)",
+@claim(NB, "$n_x = 16$, $n_a = 64$, $T_x = 50$, one sequence ($m = 1$)",
        decay_sizes="(n_x_decay, n_a_decay, T_x_decay)")
 def _(run):
     assert run.values["decay_sizes"] == [16, 64, 50]
 
 
-@claim(A, "The one LSTM-specific choice is the forget-gate bias, set to 1", forget_bias="forget_bias")
+@claim(NB, "The one LSTM-specific choice is the forget-gate bias, set to 1", forget_bias="forget_bias")
 def _(run):
     assert run.values["forget_bias"] == 1.0 and abs(1 / (1 + math.exp(-1)) - 0.73) < 0.005
 
 
-@claim(A, "Both gradients shrink", **DECAY)
+@claim(NB, "Both gradients shrink", **DECAY)
 def _(run):
     rnn, lstm = _relative(run)
     assert rnn[0] < 1e-3 and lstm[0] < 1e-3
 
 
-@claim(A, "starts lower: one step back, much of its gradient has\nmoved onto the cell state", **DECAY)
+@claim(NB, "starts lower: one step back, much of its gradient has\nmoved onto the cell state", **DECAY)
 def _(run):
     rnn, lstm = _relative(run)
     assert lstm[-2] < rnn[-2]
     assert run.values["norms_lstm_c"][-2] > run.values["norms_lstm"][-2]
 
 
-@claim(A, "the curves cross about ten steps back, and after\n49 steps the gap is more than three orders of magnitude",
+@claim(NB, "the curves cross about ten steps back, and after\n49 steps the gap is more than three orders of magnitude",
        **DECAY)
 def _(run):
     rnn, lstm = _relative(run)
@@ -156,54 +156,54 @@ def _(run):
 def _decay_table(run):
     """{forget-gate bias: (draws in which the LSTM decays more slowly, median factor RNN, LSTM)}"""
     rows = {}
-    for line in run.output_of("factors = np.array(").splitlines()[1:]:
+    for line in run.output_of("factors = np.array(").splitlines():
         bias, slower, _, rnn, lstm = numbers(line)
         rows[bias] = (slower, rnn, lstm)
     assert set(rows) >= {0.0, 1.0, 3.0}, rows
     return rows
 
 
-@claim(A, "the cell state\nhalves the gradient at every step, and in every one of the 20 draws")
+@claim(NB, "the cell state\nhalves the gradient at every step, and in every one of the 20 draws")
 def _(run):
     slower, rnn, lstm = _decay_table(run)[0.0]
     assert slower == 0 and lstm < rnn
 
 
-@claim(A, "With a bias of 3 the gradient travels further still.")
+@claim(NB, "With a bias of 3 the gradient travels further still.")
 def _(run):
     table = _decay_table(run)
     assert table[3.0][0] == 20 and table[3.0][2] > table[1.0][2] > table[1.0][1]
 
 
 # ---- 03_deep_rnn_why_dx -------------------------------------------------------------------
-A = "03_deep_rnn_why_dx"
-given(A, INSTRUCTION, "subtract 1 from the target's entry of `y_hat` instead",
+NB = "03_deep_rnn_why_dx"
+given(NB, INSTRUCTION, "subtract 1 from the target's entry of `y_hat` instead",
       "Subtract 1 from `y_hat` at the target of every `(i, t)`")
-given(A, DEFINITION, "layer 1 reads the input sequence, and layer $l > 1$ reads",
+given(NB, DEFINITION, "layer 1 reads the input sequence, and layer $l > 1$ reads",
       "on a sequence of length 1 (`T_x = 1`, `m = 1`)")
-given(A, MATHS, "That changes the **direction** of the gradient",
+given(NB, MATHS, "That changes the **direction** of the gradient",
       "| layer $l > 1$ | layer $l-1$, as its `da` | essential: without it, layer $l-1$ does not learn |")
-given(A, LITERATURE, "so gradients can grow exponentially with the length of the sequence",
+given(NB, LITERATURE, "so gradients can grow exponentially with the length of the sequence",
       "the model learns little about\n  long-range dependencies")
 
 
-@claim(A, "holds the names of the 6,449 functions and methods defined\nwith `def` in the Python standard library (3.11)")
+@claim(NB, "holds the names of the 6,449 functions and methods defined\nwith `def` in the Python standard library (3.11)")
 def _(run):
     assert "6449 names, 38 characters" in run.output_of("names = load_names(")
     assert "3.11" in (run.where / "python_function_names_about.md").read_text()
 
 
-@claim(A, "10% of the names are held out", fraction="len(held_out_names) / len(names)")
+@claim(NB, "10% of the names are held out", fraction="len(held_out_names) / len(names)")
 def _(run):
     assert abs(run.values["fraction"] - 0.1) < 0.001
 
 
-@claim(A, "then clipped to a global norm of 5", max_norm="max_norm")
+@claim(NB, "then clipped to a global norm of 5", max_norm="max_norm")
 def _(run):
     assert run.values["max_norm"] == 5.0
 
 
-@claim(A, "Guessing uniformly among the $V = 38$ characters costs\n$\\ln 38 \\approx 3.64$; knowing only how "
+@claim(NB, "Guessing uniformly among the $V = 38$ characters costs\n$\\ln 38 \\approx 3.64$; knowing only how "
           "frequent each character is costs about 3.0")
 def _(run):
     out = run.output_of("names = load_names(")
@@ -211,12 +211,12 @@ def _(run):
     assert abs(number_after(out, "knows only how frequent each character is:") - 3.0) < 0.1
 
 
-@claim(A, "the held-out loss should\ngo **below 1.80**")
+@claim(NB, "the held-out loss should\ngo **below 1.80**")
 def _(run):
     assert number_after(run.output_of("for it in tqdm("), "before training,") < 1.80
 
 
-@claim(A, "twenty steps before the loss, it is\n  hundreds of times smaller, and in the trained model's top "
+@claim(NB, "twenty steps before the loss, it is\n  hundreds of times smaller, and in the trained model's top "
           "layer tens of thousands of times")
 def _(run):
     lines = [ln for ln in run.output_of("def hidden_state_gradients(").splitlines() if "shrink by" in ln]
@@ -233,10 +233,10 @@ def _(run):
 
 
 # ---- 04_using_dx --------------------------------------------------------------------------
-A = "04_using_dx"
-given(A, POINTS, "| 1 | `input_gradient` |")
-given(A, TOOLING, "they arrive once `check` gives 01 and 02 full marks")
-given(A, DEFINITION, "a **value** drawn uniformly from\n$[0, 1]$, and a **marker**, which is 1 at exactly two steps",
+NB = "04_using_dx"
+given(NB, POINTS, "| 1 | `input_gradient` |")
+given(NB, TOOLING, "they arrive once `check` gives 01 and 02 full marks")
+given(NB, DEFINITION, "a **value** drawn uniformly from\n$[0, 1]$, and a **marker**, which is 1 at exactly two steps",
       "One marker falls in the first half of the sequence and one in the\nsecond",
       "`adding_models_by_length.npz` holds both kinds of model",
       "- the **test error**, against the 0.167 of always predicting 1;",
@@ -246,10 +246,10 @@ given(A, DEFINITION, "a **value** drawn uniformly from\n$[0, 1]$, and a **marker
       "The cell below varies the penalty weight\n$\\lambda$, for the target 1.5 and for 3.0",
       "that is, $d = \\operatorname{sign}(\\delta)\\operatorname{sign}(\\partial \\hat y / \\partial x)$",
       "towards \"0.9 of an `e` and 0.1 of a `q`\"")
-given(A, LITERATURE, "(Hochreiter & Schmidhuber, 1997,\n\"Long short-term memory\", experiment 4)",
+given(NB, LITERATURE, "(Hochreiter & Schmidhuber, 1997,\n\"Long short-term memory\", experiment 4)",
       "over many steps the\nproduct usually shrinks towards zero",
       "a plain RNN trained longer, or initialised for long memory")
-given(A, MATHS, "is 1 at a marked step and 0 elsewhere.",
+given(NB, MATHS, "is 1 at a marked step and 0 elsewhere.",
       "should be 1 at the two marked steps and 0 elsewhere",
       "It is 1 for a model that uses that\n  value fully, and 0 for one that ignores it.",
       "A map spread evenly would score $2/20 = 0.10$.",
@@ -259,7 +259,7 @@ given(A, MATHS, "is 1 at a marked step and 0 elsewhere.",
       "A sum of 3.0 cannot occur in the task",
       "To first order, the change of the output is",
       "Raising the *true* sum by 0.3 would take a change of 0.3 in the marked values.")
-given(A, GENERAL, "A model\nwith a much lower error has learned something",
+given(NB, GENERAL, "A model\nwith a much lower error has learned something",
       "a penalty towards 0 or towards typical inputs (a prior)",
       "The last use of `dx` is the cheapest and the most unsettling.")
 
@@ -268,12 +268,12 @@ def _baseline_printed(run):
     return number_after(run.output_of('model, notes = load_model("adding_model.npz")'), "always predicting 1:")
 
 
-@claim(A, "has a mean\nsquared error of $1/6 \\approx 0.167$")
+@claim(NB, "has a mean\nsquared error of $1/6 \\approx 0.167$")
 def _(run):
     assert _baseline_printed(run) == 0.167 and abs(1 / 6 - 0.167) < 5e-4
 
 
-@claim(A, "holds an LSTM with 16 hidden units, trained with 2000 updates of 32\nsequences of 20 steps",
+@claim(NB, "holds an LSTM with 16 hidden units, trained with 2000 updates of 32\nsequences of 20 steps",
        notes="{k: notes[k] for k in ('n_a', 'n_iter', 'm', 'T_x')}", kind='model["kind"]')
 def _(run):
     assert run.values["notes"] == {"n_a": 16, "n_iter": 2000, "m": 32, "T_x": 20} and run.values["kind"] == "lstm"
@@ -283,24 +283,24 @@ def _gradient_print(run):
     return run.output_of("dx_test = input_gradient(x_test, model")
 
 
-@claim(A, "about 1 at the two\nmarked steps and about 0 everywhere else")
+@claim(NB, "about 1 at the two\nmarked steps and about 0 everywhere else")
 def _(run):
     out = _gradient_print(run)
     assert abs(number_after(out, "mean at marked steps") - 1) < 0.1
     assert number_after(out, "mean |.| at unmarked steps") < 0.02
 
 
-@claim(A, "It is not zero at unmarked steps, and it follows the value\nthere")
+@claim(NB, "It is not zero at unmarked steps, and it follows the value\nthere")
 def _(run):
     assert number_after(_gradient_print(run), "vs the value there: correlation") > 0.7
 
 
-@claim(A, "marked steps it is negative on average")
+@claim(NB, "marked steps it is negative on average")
 def _(run):
     assert number_after(_gradient_print(run), "at marked steps: mean") < 0
 
 
-@claim(A, "the same budget and the same seed (16 hidden units, 1000 updates of 32 sequences)",
+@claim(NB, "the same budget and the same seed (16 hidden units, 1000 updates of 32 sequences)",
        length_notes="[{n: notes[n] for n in ('n_a', 'n_iter', 'm', 'init_seed', 'train_seed')} "
                     "for _, notes in trained.values()]")
 def _(run):
@@ -316,7 +316,7 @@ LENGTHS = dict(errors="{kind: [comparison[kind, T][1] for T in lengths] for kind
 BASELINE = 1 / 6
 
 
-@claim(A, "the plain RNN learns\npart of the task at $T_x$ = 10 and 20", **LENGTHS)
+@claim(NB, "the plain RNN learns\npart of the task at $T_x$ = 10 and 20", **LENGTHS)
 def _(run):
     assert run.values["lengths"] == [10, 20, 40, 80]
     rnn, lstm = run.values["errors"]["rnn"], run.values["errors"]["lstm"]
@@ -325,19 +325,19 @@ def _(run):
     assert rnn[0] > rnn[1]
 
 
-@claim(A, "At 40 and 80 it stays at\nthe error of always predicting 1: its loss never halves.", **LENGTHS)
+@claim(NB, "At 40 and 80 it stays at\nthe error of always predicting 1: its loss never halves.", **LENGTHS)
 def _(run):
     assert all(e > 0.95 * BASELINE for e in run.values["errors"]["rnn"][2:])
     assert run.values["updates"]["rnn"][2:] == [None, None]
 
 
-@claim(A, "at 40 and 80 the derivative is about 0", **LENGTHS)
+@claim(NB, "at 40 and 80 the derivative is about 0", **LENGTHS)
 def _(run):
     reach = run.values["reach"]["rnn"]
     assert all(abs(r) < 0.05 for r in reach[2:]) and reach[0] > reach[1] > 0.5
 
 
-@claim(A, "The LSTM learns all four lengths; the longer the sequence, the longer its\nloss stays flat", **LENGTHS)
+@claim(NB, "The LSTM learns all four lengths; the longer the sequence, the longer its\nloss stays flat", **LENGTHS)
 def _(run):
     assert all(e < 0.01 for e in run.values["errors"]["lstm"])
     updates = run.values["updates"]["lstm"]
@@ -351,17 +351,17 @@ def _saliency_share(run, title):
     return number_after(axes["title"], "share on the marked steps:")
 
 
-@claim(A, "of the trained model puts almost all its mass on the marked steps")
+@claim(NB, "of the trained model puts almost all its mass on the marked steps")
 def _(run):
     assert _saliency_share(run, "gradient_x_input, trained LSTM") > 0.9
 
 
-@claim(A, "An unmarked step has marker 0, so its marker sensitivity")
+@claim(NB, "An unmarked step has marker 0, so its marker sensitivity")
 def _(run):
     assert number_after(_gradient_print(run), "mean |.| at unmarked steps") < 0.02
 
 
-@claim(A, "puts about a fifth of its gradient × input on the marked steps")
+@claim(NB, "puts about a fifth of its gradient × input on the marked steps")
 def _(run):
     share = _saliency_share(run, "gradient_x_input, untrained LSTM")
     assert 0.15 <= share <= 0.25 and 1.5 <= share / 0.10 <= 2.5
@@ -369,18 +369,18 @@ def _(run):
     assert number_after(run.text, "the brightest step on average is t =") == 19
 
 
-@claim(A, "**A few circled cells stay dark**")
+@claim(NB, "**A few circled cells stay dark**")
 def _(run):
     dark = number_after(run.text, "trained LSTM, gradient x input:")
     assert 1 <= dark <= 6 and "of the 24 circled cells" in run.text
 
 
-@claim(A, "derivative of section 3, about $-0.75$ on average")
+@claim(NB, "derivative of section 3, about $-0.75$ on average")
 def _(run):
     assert abs(number_after(_gradient_print(run), "at marked steps: mean") + 0.75) < 0.1
 
 
-@claim(A, "whose two marked values add up to about 0.6", target="float(y_test[0, i0])")
+@claim(NB, "whose two marked values add up to about 0.6", target="float(y_test[0, i0])")
 def _(run):
     assert abs(run.values["target"] - 0.6) < 0.02
 
@@ -391,14 +391,14 @@ def _optimised(run):
     return out, before, after
 
 
-@claim(A, "Gradient descent changed the two marked values and left the others almost exactly")
+@claim(NB, "Gradient descent changed the two marked values and left the others almost exactly")
 def _(run):
     out, before, after = _optimised(run)
     assert number_after(out, "largest change at an unmarked step:") < 0.02
     assert all(b - a > 0.2 for a, b in zip(before, after))
 
 
-@claim(A, "so it raised both marked values by about the\nsame amount")
+@claim(NB, "so it raised both marked values by about the\nsame amount")
 def _(run):
     _, before, after = _optimised(run)
     up = [b - a for a, b in zip(before, after)]
@@ -416,18 +416,18 @@ def _penalty_table(run):
     return rows
 
 
-@claim(A, "Without a penalty, the optimiser reaches 1.5 exactly.")
+@claim(NB, "Without a penalty, the optimiser reaches 1.5 exactly.")
 def _(run):
     assert _penalty_table(run)[1.5, 0.0][0] == 1.5
 
 
-@claim(A, "For 3.0 it gets close by pushing the\nmarked values to about 2")
+@claim(NB, "For 3.0 it gets close by pushing the\nmarked values to about 2")
 def _(run):
     prediction, _, marked = _penalty_table(run)[3.0, 0.0]
     assert prediction > 2.7 and all(1.6 < v < 2.3 for v in marked)
 
 
-@claim(A, "A larger $\\lambda$ keeps the input closer to $x_0$ and gives up part of the target")
+@claim(NB, "A larger $\\lambda$ keeps the input closer to $x_0$ and gives up part of the target")
 def _(run):
     table = _penalty_table(run)
     for target in (1.5, 3.0):
@@ -437,7 +437,7 @@ def _(run):
         assert misses == sorted(misses) and misses[-1] > misses[0]
 
 
-@claim(A, "Without the mask, the markers drift to fractional values: about 0.8 instead of 1")
+@claim(NB, "Without the mask, the markers drift to fractional values: about 0.8 instead of 1")
 def _(run):
     out = run.output_of("x_free, _ = optimize_input(")
     markers = numbers(out.split("and the markers:")[1])
@@ -446,17 +446,17 @@ def _(run):
     assert all(0.7 <= v <= 0.9 for v in high) and all(abs(v) < 0.1 for v in sorted(markers)[:-2])
 
 
-@claim(A, "The result gives the desired output, but it is **not an input of the\ntask**")
+@claim(NB, "The result gives the desired output, but it is **not an input of the\ntask**")
 def _(run):
     assert abs(number_after(run.output_of("x_free, _ = optimize_input("), "the prediction becomes") - 1.5) < 0.01
 
 
-@claim(A, "ranks all\n36 possible moves")
+@claim(NB, "ranks all\n36 possible moves")
 def _(run):
     assert run.output_of("dmarker = input_gradient(").startswith("36 moves")
 
 
-@claim(A, "about twenty times the trained model's\ntypical error (the square root of its test error, about 0.014)")
+@claim(NB, "about twenty times the trained model's\ntypical error (the square root of its test error, about 0.014)")
 def _(run):
     typical = math.sqrt(number_after(run.output_of('model, notes = load_model("adding_model.npz")'),
                                      "Test mean squared error:"))
@@ -467,32 +467,32 @@ def _fgsm(run):
     return run.output_of("x_adv, eps = fgsm_perturbation(x40, model")
 
 
-@claim(A, "Every entry moved by about 0.05, and every prediction rose by 0.3.")
+@claim(NB, "Every entry moved by about 0.05, and every prediction rose by 0.3.")
 def _(run):
     out = _fgsm(run)
     assert abs(number_after(out, "eps: median") - 0.05) < 0.01 and number_after(out, "largest") < 0.08
     assert number_after(out, "shift of the predictions: smallest") >= 0.3
 
 
-@claim(A, "most of its effect comes through the markers")
+@claim(NB, "most of its effect comes through the markers")
 def _(run):
     assert number_after(_fgsm(run), "to first order,") > 50
 
 
-@claim(A, "The perturbed sequence has markers of ±0.05 and 0.95")
+@claim(NB, "The perturbed sequence has markers of ±0.05 and 0.95")
 def _(run):
     title = run.figure("sequence 0, original and perturbed")["axes"][1]["title"]
     assert abs(number_after(title, "eps =") - 0.05) < 0.005
 
 
-@claim(A, "is 1 at the marked steps and 0 elsewhere: the task's rule")
+@claim(NB, "is 1 at the marked steps and 0 elsewhere: the task's rule")
 def _(run):
     out = _gradient_print(run)
     assert abs(number_after(out, "mean at marked steps") - 1) < 0.1
     assert number_after(out, "mean |.| at unmarked steps") < 0.02
 
 
-@claim(A, "a sign step of 0.05 per entry shifts it by 0.3")
+@claim(NB, "a sign step of 0.05 per entry shifts it by 0.3")
 def _(run):
     out = _fgsm(run)
     assert abs(number_after(out, "eps: median") - 0.05) < 0.01
@@ -500,7 +500,7 @@ def _(run):
 
 
 # ---- notebooks/why_dx.ipynb ---------------------------------------------------------------
-A = "why_dx"
+NB = "why_dx"
 RUNS = dict(final="{label: curve[-1][1] for label, (_, curve) in runs.items()}")
 
 
@@ -509,20 +509,20 @@ def _final(run, words):
     return value
 
 
-@claim(A, "and its loss stays clearly higher", **RUNS)
-@claim(A, "That costs less", **RUNS)
+@claim(NB, "and its loss stays clearly higher", **RUNS)
+@claim(NB, "That costs less", **RUNS)
 def _(run):
     full, frozen_1 = _final(run, "full"), _final(run, "layer 2's dx")
     assert frozen_1 > full + 0.1 and frozen_1 > _final(run, "layer 1's dx") + 0.05
 
 
-@claim(A, "which is worth a few hundredths of a nat per character here", **RUNS)
+@claim(NB, "which is worth a few hundredths of a nat per character here", **RUNS)
 def _(run):
     assert 0.01 <= _final(run, "layer 1's dx") - _final(run, "full") < 0.1
 
 
-@claim(A, "every gradient agrees with the numerical one to $10^{-9}$ or better")
-@claim(A, "every gradient is wrong by percents or more")
+@claim(NB, "every gradient agrees with the numerical one to $10^{-9}$ or better")
+@claim(NB, "every gradient is wrong by percents or more")
 def _(run):
     rows = [numbers(line)[-2:] for line in run.output_of("def free_running_forward(").splitlines()
             if line.startswith("d")]
@@ -530,7 +530,7 @@ def _(run):
     assert all(passed <= 1e-9 and discarded >= 1e-2 for passed, discarded in rows), rows
 
 
-@claim(A, "The last few characters carry most of the gradient",
+@claim(NB, "The last few characters carry most of the gradient",
        last_three="[float(s[-3:].sum() / s.sum()) for s, _ in results]")
 def _(run):
     assert all(share > 0.5 for share in run.values["last_three"]), run.values["last_three"]
