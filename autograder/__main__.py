@@ -4,7 +4,7 @@
     grade ASSIGNMENT [...]      grade a class's submissions into the gradebook, with reports (instructors)
     feedback ASSIGNMENT [...]   write the graded students' feedback HTML, without hidden tests (instructors)
     sample-class ASSIGNMENT DEST   make a sample class of about 40 submissions (demos, tests)
-    open [--instructor]         JupyterLab for learners (on work/, a copy of release/) or instructors
+    open [--instructor] [--unlock FOLDER]   JupyterLab for learners (on work/, a copy of release/) or instructors
     hub [--dir DIR]             a JupyterHub of one class on this machine: an instructor, three students
     release [ASSIGNMENT ...]    regenerate release/ from source/ with nbgrader (maintainers)
 """
@@ -151,8 +151,16 @@ def cmd_release(args):
 
 
 def cmd_open(args):
-    from .workspace import open_lab
-    return open_lab("instructor" if args.instructor else "learner", args.dir, args.port, args.jupyter_args)
+    from .workspace import locked_files, open_lab
+    unlock = args.unlock or []
+    folders = sorted({rel.split("/")[0] for rel in locked_files()})
+    unknown = [f for f in unlock if f.rstrip("/") not in folders]
+    if unknown or (unlock and args.instructor):
+        why = "is for learners" if args.instructor else f"takes one of {', '.join(folders)}, not {', '.join(unknown)}"
+        print(f"error: --unlock {why}", file=sys.stderr)
+        return 2
+    return open_lab("instructor" if args.instructor else "learner", args.dir, args.port, args.jupyter_args,
+                    unlock=[f.rstrip("/") for f in unlock])
 
 
 def cmd_hub(args):
@@ -239,6 +247,11 @@ def main(argv=None):
     p.add_argument("--dir", help="the learner's work directory (default work/) or, with --instructor, "
                                  "the course directory (default: this repository)")
     p.add_argument("--port", type=_port, default=8888, help="the port to use, if free, else any free one (default 8888; 0: any)")
+    p.add_argument("--unlock", action="append", metavar="FOLDER",
+                   help="copy into the work folder FOLDER (03_deep_rnn_why_dx, 04_using_dx or notebooks) the "
+                        "files that hold an earlier assignment's solutions, before you have completed that "
+                        "assignment: they give its answers away (repeatable). Without it, open copies each of "
+                        "them once `check` gives that assignment full marks in your work folder")
     p.add_argument("jupyter_args", nargs="*", help="passed on to JupyterLab")
     p.set_defaults(run=cmd_open)
     p = verb("hub", "start a JupyterHub of one class on this machine (an instructor with formgrader, three "

@@ -39,3 +39,17 @@ def leaked(html_text, lines):
     text = " ".join(html.unescape(re.sub(r"<[^>]+>", " ", html_text)).split())
     text = re.sub(r" ?([()\[\],.=:]) ?", r"\1", text)                # undo the highlighter's spacing
     return sorted(ln for ln in lines if re.sub(r" ?([()\[\],.=:]) ?", r"\1", " ".join(ln.split())) in text)
+
+
+def exercise_functions(assignment):
+    """The names of the functions that an assignment's learners write: those whose definition in
+    the source notebook holds a solution region."""
+    from autograder.course import SOURCE, assignments
+    src = (SOURCE / assignment / f"{assignments()[assignment].notebook}.ipynb").read_text()
+    return {n for n in re.findall(r"def (\w+)\(", src)
+            if re.search(rf"def {n}\((?:(?!def ).)*?### BEGIN SOLUTION", src, re.S)}
+
+
+def defined_functions(text):
+    """The names of the top-level functions that Python source text defines."""
+    return set(re.findall(r"^def (\w+)\(", text, re.M))

@@ -4,9 +4,12 @@ import re
 
 import pytest
 
-from autograder.course import RELEASE, SOURCE, assignments
+from support import defined_functions, exercise_functions
+
+from autograder.course import RELEASE, ROOT, assignments
 from autograder.release import build_release
 from autograder.submissions import release_nb, source_nb
+from autograder.workspace import locked_files
 
 ASSIGNMENTS = sorted(assignments())
 
@@ -63,10 +66,24 @@ def test_release_contains_no_solution_code(assignment):
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_no_file_shipped_with_the_release_defines_a_function_of_its_exercises(assignment):
     """Helper modules beside the notebook may hold earlier assignments' solutions, never this one's."""
-    src = (SOURCE / assignment / f"{assignments()[assignment].notebook}.ipynb").read_text()
-    names = {n for n in re.findall(r"def (\w+)\(", src)
-             if re.search(rf"def {n}\((?:(?!def ).)*?### BEGIN SOLUTION", src, re.S)}
+    names = exercise_functions(assignment)
     assert names, "no exercise function found in the source notebook"
     for f in (RELEASE / assignment).glob("*.py"):
-        defined = set(re.findall(r"^def (\w+)\(", f.read_text(), re.M))
+        defined = defined_functions(f.read_text())
         assert not defined & names, f"{f.name} defines {sorted(defined & names)}, exercises of {assignment}"
+
+
+def test_every_shipped_module_that_holds_solutions_is_held_back_in_work():
+    """A module of release/ or notebooks/ that defines functions of an assignment's exercises
+    reaches a self-study learner's work/ only once that assignment is complete (or on request):
+    `open` knows it as one of the files it holds back, behind that assignment."""
+    held_back = locked_files()
+    shipped = [p for p in RELEASE.glob("*/*.py")] + [p for p in (ROOT / "notebooks").glob("*.py")]
+    found = {}
+    for path in shipped:
+        rel = path.relative_to(RELEASE if RELEASE in path.parents else ROOT).as_posix()
+        for a in ASSIGNMENTS:
+            if a != rel.split("/")[0] and defined_functions(path.read_text()) & exercise_functions(a):
+                found[rel] = a
+    assert found == held_back
+    assert set(held_back.values()) == {"01_rnn_step_by_step", "02_lstm_step_by_step", "03_deep_rnn_why_dx"}

@@ -1,11 +1,14 @@
 """Assignment 04's reference code, its task and its committed model keep their promises.
 
-- input_gradient (and the training gradients of adding_task) agree with central differences;
-- the committed model is what its stored recipe makes, and it has learned the task;
+- input_gradient (and the training gradients of adding_training) agree with central differences;
+- the committed models are what their stored recipes make, and the notebook's model has learned the task;
 - on that model, saliency concentrates on the marked steps, optimize_input reaches its target,
   and fgsm_perturbation shifts predictions by the amount asked with the smallest grid step;
-- the release's adding_task.py runs on its own, next to the notebook, with the shipped modules.
+- the release's adding_task.py runs on its own, next to the notebook, with the shipped modules,
+  and holds no backward pass: exercise 1 is an exercise, not a copy.
 """
+import ast
+import inspect
 import shutil
 import subprocess
 import sys
@@ -17,6 +20,7 @@ from autograder import mistakes
 from autograder.course import RELEASE, SOURCE
 from autograder.hidden import using_dx as hidden
 from autograder.reference import adding_task as task
+from autograder.reference import adding_training as recipes
 from autograder.reference import using_dx as ref
 from autograder.student.bptt_utils import gradient_difference, lstm_parameters, numerical_gradient, rnn_parameters
 
@@ -60,7 +64,7 @@ def test_training_gradients_match_numerical_gradients(kind):
     for v in mdl["parameters"].values():        # move away from the zero biases of the initialisation
         v += 0.1 * np.random.default_rng(2).standard_normal(v.shape)
     x, y = task.adding_problem(3, 6, seed=2)
-    _, grads = task.loss_and_gradients(x, y, mdl)
+    _, grads = recipes.loss_and_gradients(x, y, mdl)
     for name, p in mdl["parameters"].items():
         num = numerical_gradient(lambda: task.mse(task.predict(x, mdl)[0], y), p)
         assert gradient_difference(grads[name], num) < 1e-7, name
@@ -76,15 +80,39 @@ def test_adding_problem_is_what_it_says():
     assert abs(np.var(y) - task.BASELINE_MSE) < 0.03
 
 
-def test_committed_model_is_what_its_recipe_makes(model):
-    stored, notes = task.load_model(hidden.MODEL_FILE)
-    fresh = task.init_model(stored["kind"], n_a=notes["n_a"], seed=notes["init_seed"])
-    task.train(fresh, notes["T_x"], n_iter=notes["n_iter"], m=notes["m"], lr=notes["lr"],
-               clip=notes["clip"], seed=notes["train_seed"])
-    for k, v in stored["parameters"].items():
-        assert np.allclose(fresh["parameters"][k], v, rtol=0, atol=1e-8), k
+def assert_same_model(stored, fresh):
+    (model, notes), (fresh_model, fresh_notes) = stored, fresh
+    assert model["kind"] == fresh_model["kind"] and model["parameters"].keys() == fresh_model["parameters"].keys()
+    for k, v in model["parameters"].items():
+        assert np.allclose(fresh_model["parameters"][k], v, rtol=0, atol=1e-8), k
+    assert notes.keys() == fresh_notes.keys() and notes["recipe"] == fresh_notes["recipe"]
+    assert np.allclose(notes["losses"], fresh_notes["losses"], rtol=1e-6)
     assert task.evaluate(model, notes["T_x"]) == pytest.approx(notes["test_mse"], rel=1e-6)
-    assert notes["test_mse"] < 0.01 * task.BASELINE_MSE       # it has learned the task
+
+
+def test_committed_model_is_what_its_recipe_makes(model):
+    stored = task.load_model(hidden.MODEL_FILE)
+    assert_same_model(stored, recipes.make_model())
+    assert stored[1]["test_mse"] < 0.01 * task.BASELINE_MSE       # it has learned the task
+
+
+def test_models_of_section_4_are_what_their_recipe_makes():
+    stored = task.load_models(SOURCE / "04_using_dx" / "adding_models_by_length.npz")
+    fresh = recipes.make_length_models()
+    assert list(stored) == list(fresh)
+    for name in fresh:
+        assert_same_model(stored[name], fresh[name])
+
+
+def test_shipped_training_code_holds_no_backward_pass():
+    """adding_task.py ships with the release: the backward pass through the readout, which
+    training needs, would be exercise 1's answer. It takes the gradients as an argument instead."""
+    shipped = (RELEASE / "04_using_dx" / "adding_task.py").read_text()
+    names = {n.id for n in ast.walk(ast.parse(shipped)) if isinstance(n, ast.Name)}
+    names |= {n.attr for n in ast.walk(ast.parse(shipped)) if isinstance(n, ast.Attribute)}
+    assert not names & {"rnn_backward", "lstm_backward", "rnn_cell_backward", "lstm_cell_backward"}, \
+        "adding_task.py backpropagates: that gives exercise 1 of 04 away"
+    assert "loss_and_gradients" in inspect.signature(task.train).parameters
 
 
 def share_on_marked(s, x):
@@ -255,7 +283,8 @@ def test_catalogue_covers_every_function():
 
 
 @pytest.mark.parametrize("shipped, reference", [("rnn_utils.py", "rnn.py"), ("lstm_utils.py", "lstm.py"),
-                                                ("adding_task.py", "adding_task.py")])
+                                                ("adding_task.py", "adding_task.py"),
+                                                ("adding_model.npz", "adding_model.npz")])
 def test_release_ships_the_reference_modules(shipped, reference):
     source = SOURCE / "04_using_dx" / shipped
     assert source.is_symlink() and source.resolve() == (SOURCE.parent / "autograder" / "reference" / reference).resolve()
@@ -264,10 +293,11 @@ def test_release_ships_the_reference_modules(shipped, reference):
 
 def test_release_modules_work_on_their_own(tmp_path):
     """adding_task.py imports rnn_utils and lstm_utils when it is not inside the package."""
-    for f in ("adding_task.py", "rnn_utils.py", "lstm_utils.py", "adding_model.npz"):
+    for f in ("adding_task.py", "rnn_utils.py", "lstm_utils.py", "adding_model.npz", "adding_models_by_length.npz"):
         shutil.copyfile(RELEASE / "04_using_dx" / f, tmp_path / f)
     code = ("import adding_task as t; m = t.load_model('adding_model.npz')[0]; "
-            "print(t.evaluate(m, 20) < 0.01, 'autograder' in __import__('sys').modules)")
+            "ms = t.load_models('adding_models_by_length.npz'); "
+            "print(t.evaluate(m, 20) < 0.01, len(ms), 'autograder' in __import__('sys').modules)")
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["True", "False"]
+    assert done.stdout.split() == ["True", "8", "False"]

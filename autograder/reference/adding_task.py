@@ -13,19 +13,20 @@ The model is an RNN or an LSTM with the course's API, read out linearly at its l
 The API's per-step softmax output y_pred is not used: this task has one real-valued output.
 
 A model is a dict {"kind": "rnn" or "lstm", "parameters": the API's parameters dict}.
-Everything here is plain numpy. The functions it builds on are the solutions of assignments
-01 (RNN) and 02 (LSTM).
+Everything here is plain numpy, forward only: the forward passes it builds on are the solutions
+of assignments 01 (RNN) and 02 (LSTM). The backward pass that training needs is not here, since
+it would give away exercise 1 of assignment 04: `train` takes it as an argument.
 """
 import time
 
 import numpy as np
 
 if __package__:       # inside the course's grading package
-    from .lstm import lstm_backward, lstm_forward
-    from .rnn import rnn_backward, rnn_forward
+    from .lstm import lstm_forward
+    from .rnn import rnn_forward
 else:                 # next to a notebook, where the earlier solutions ship as rnn_utils and lstm_utils
-    from lstm_utils import lstm_backward, lstm_forward
-    from rnn_utils import rnn_backward, rnn_forward
+    from lstm_utils import lstm_forward
+    from rnn_utils import rnn_forward
 
 BASELINE_MSE = 1 / 6     # mean squared error of always predicting 1
 
@@ -111,39 +112,16 @@ def mse(y_hat, y):
     return float(np.mean((y_hat - y) ** 2))
 
 
-def loss_and_gradients(x, y, model):
-    """The mean squared error of a batch and its gradients with respect to every parameter.
-
-    Returns (loss, grads) with grads[name] shaped like parameters[name]. The backward pass also
-    computes dx, the gradient with respect to the inputs; training has no use for it and drops it.
-    """
-    p = model["parameters"]
-    y_hat, caches = predict(x, model)
-    m, T_x = x.shape[1], x.shape[2]
-    dy = 2 * (y_hat - y) / m                               # d mse / d y_hat, (n_y, m)
-    W = readout_weights(model)
-    a_last = caches[0][-1][0]                               # a<T_x>, the first item of the last cell's cache
-    da = np.zeros((W.shape[1], m, T_x))
-    da[:, :, -1] = W.T @ dy                                 # only the last hidden state is read out
-    if model["kind"] == "rnn":
-        g = rnn_backward(da, caches)
-        grads = {k: g["d" + k] for k in ("Wax", "Waa", "ba")}
-        grads["Wya"] = dy @ a_last.T
-    else:
-        g = lstm_backward(da, caches)
-        grads = {k: g["d" + k] for k in ("Wf", "bf", "Wi", "bi", "Wc", "bc", "Wo", "bo")}
-        grads["Wy"] = dy @ a_last.T
-    grads["by"] = dy.sum(axis=1, keepdims=True)
-    assert grads.keys() == p.keys()
-    return mse(y_hat, y), grads
-
-
-def train(model, T_x, n_iter=1000, m=32, lr=0.01, clip=1.0, seed=0, report_every=0):
+def train(model, T_x, loss_and_gradients, n_iter=1000, m=32, lr=0.01, clip=1.0, seed=0, report_every=0):
     """Train the model in place on fresh batches of the adding problem, with Adam.
 
     Inputs:
     - model: from init_model; its parameters are updated in place
-    - T_x: sequence length; n_iter: number of updates; m: batch size; lr: Adam's step size
+    - T_x: sequence length
+    - loss_and_gradients: function (x, y, model) -> (loss, grads), the mean squared error of a
+      batch and its gradient with respect to every parameter, grads[name] shaped like
+      parameters[name]: the model's backward pass
+    - n_iter: number of updates; m: batch size; lr: Adam's step size
     - clip: the gradient's global norm is scaled down to at most this (exploding gradients)
     - seed: of the training batches, so that a run is reproducible
     - report_every: print the loss every so many updates (0: never)
@@ -180,15 +158,41 @@ def evaluate(model, T_x, m=1000, seed=12345):
 
 
 def save_model(path, model, **notes):
-    """Save a model as .npz; notes (numbers or strings) say how it was made."""
-    arrays = {f"parameters/{k}": v for k, v in model["parameters"].items()}
-    np.savez(path, kind=np.array(model["kind"]), **arrays,
-             **{f"notes/{k}": np.array(v) for k, v in notes.items()})
+    """Save a model as .npz; notes (numbers, strings or arrays) say how it was made."""
+    np.savez(path, **_model_arrays(model, notes))
 
 
 def load_model(path):
     """Load a model saved by save_model. Returns (model, notes)."""
     with np.load(path, allow_pickle=False) as f:
-        p = {k.split("/", 1)[1]: f[k].astype(float) for k in f.files if k.startswith("parameters/")}
-        notes = {k.split("/", 1)[1]: f[k].item() for k in f.files if k.startswith("notes/")}
-        return {"kind": str(f["kind"]), "parameters": p}, notes
+        return _model_from(f, "")
+
+
+def save_models(path, models):
+    """Save several models in one .npz. models: {name: (model, notes)}, names without "/"."""
+    arrays = {}
+    for name, (model, notes) in models.items():
+        arrays.update({f"{name}/{k}": v for k, v in _model_arrays(model, notes).items()})
+    np.savez(path, **arrays)
+
+
+def load_models(path):
+    """Load the models saved by save_models. Returns {name: (model, notes)}, in the saved order."""
+    with np.load(path, allow_pickle=False) as f:
+        names = dict.fromkeys(k.split("/", 1)[0] for k in f.files)
+        return {name: _model_from(f, f"{name}/") for name in names}
+
+
+def _model_arrays(model, notes):
+    return {"kind": np.array(model["kind"]),
+            **{f"parameters/{k}": v for k, v in model["parameters"].items()},
+            **{f"notes/{k}": np.asarray(v) for k, v in notes.items()}}
+
+
+def _model_from(f, prefix):
+    def under(section):
+        start = f"{prefix}{section}/"
+        return {k[len(start):]: f[k] for k in f.files if k.startswith(start)}
+    p = {k: v.astype(float) for k, v in under("parameters").items()}
+    notes = {k: v.item() if v.ndim == 0 else v for k, v in under("notes").items()}
+    return {"kind": str(f[f"{prefix}kind"]), "parameters": p}, notes

@@ -19,10 +19,15 @@ gradient with respect to the logits is exactly y_hat - Y.
 
 The RNN layers are assignment 01's rnn_forward and rnn_backward, run without an output of their
 own; this module adds what assignment 03 asks of students, plain numpy, one function each.
+The companion notebook notebooks/why_dx.ipynb imports it as deep_rnn_utils.py (a link to this
+file), next to assignment 03's rnn_utils.py.
 """
 import numpy as np
 
-from .rnn import rnn_backward, rnn_forward, softmax
+if __package__:       # inside the course's grading package
+    from .rnn import rnn_backward, rnn_forward, softmax
+else:                 # next to a notebook, where assignment 01's solutions ship as rnn_utils
+    from rnn_utils import rnn_backward, rnn_forward, softmax
 
 
 def n_layers(parameters):

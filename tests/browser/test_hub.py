@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import support
 from conftest import CURRENT, SCREENSHOTS, _die_with_parent
-from test_grade import hidden_test_lines, leaked
+from support import hidden_test_lines, leaked
 
 from autograder import hub, mistakes
 from autograder.course import assignments

@@ -1,0 +1,1 @@
+../autograder/reference/deep_rnn.py
