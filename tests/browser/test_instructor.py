@@ -71,8 +71,10 @@ def test_formgraders_autograde_button_takes_the_sandboxed_judged_path(page, grad
     from nbgrader.api import Gradebook
     course, manifest, graded = graded_course
     student = next(s for s in manifest["students"] if s.endswith("imports-reference"))
+    page.goto(instructor_lab.link("formgrader"))                  # logs in: the page's API calls need it
+    page.locator("tr", has_text=A).wait_for()
     page.goto(instructor_lab.link(f"formgrader/manage_submissions/{A}"))
-    row = page.locator("tr", has=page.get_by_text(student, exact=True))
+    row = page.locator("tr", has=page.locator("td.student-id", has_text=student))
     row.wait_for()
     row.locator(".autograde a").click()
     modal = page.locator("#success-modal, #error-modal")
