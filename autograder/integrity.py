@@ -1,19 +1,20 @@
 """Integrity flags: signs that a submission may not have earned its score.
 
 They are read from the submitted notebook's code, before it runs, and shown to the instructor
-beside the score; nothing is deducted. A flag is a reason to look, not a verdict.
+beside the score; nothing is deducted. A flag is a reason to look, not a verdict: it says what
+a submission tried. What protects the grades is the boundary (judge.py, sandbox.py): none of
+these attempts can work there, so a flagged submission usually also lost the points it aimed at.
 
     imports_autograder   imports the course's autograder package (reference solutions, hidden tests),
-                         runs it, or names it in a string (a fake package in the notebook's folder
-                         would be imported by the hidden tests instead of the real one)
+                         runs it, names it in a string, or plants a fake one in its folder
     reads_course_files   names the course's own files: source/, autograded/, submitted/,
                          gradebook.db, nbgrader_config.py, or imports nbgrader
     monkeypatch          reassigns a function of numpy or of the builtins (np.allclose = ...,
-                         setattr(builtins, ...)), which the hidden tests rely on
+                         setattr(builtins, ...))
     edited_locked_cells  changed or deleted a locked cell (nbgrader restores it before grading)
 
 The code is read with Python's ast, so a flag names the cell and line. Code hidden in strings
-passed to exec, or built at run time, escapes it; the hidden tests do not rely on these flags.
+passed to exec, or built at run time, escapes it; grading does not rely on these flags.
 """
 import ast
 import re
