@@ -14,8 +14,9 @@ comparison (`>` -> `>=`), index or slice bound `t` -> `t +- 1`, one variable for
 (a_next -> a_prev, dzf -> dzi), remove a statement. Mutants that do not compile, or that are
 the same code as another, are skipped; above --max-per-function, a fixed sample is graded.
 
-Each mutant is graded as the hidden tests see it under autograding, in a worker process: a
-fresh namespace runs the notebook's setup cell and every solution cell, the mutant in place of
+Each mutant is graded by the hidden tests as the judge runs them under autograding, but with the
+mutant called in the same process rather than in a sandboxed kernel (the same comparison,
+faster), in a worker process: a fresh namespace runs the notebook's setup cell and every solution cell, the mutant in place of
 its function, then every graded cell whose hidden tests (the code between `### BEGIN HIDDEN
 TESTS` and `### END HIDDEN TESTS`) name that function. Visible tests and the other cells are not
 run: they cost no points. The mutant is killed when one of those graded cells raises or writes
@@ -32,10 +33,11 @@ outside the solution markers: the release gives them to students.
 import os
 
 # Before numpy is imported: one BLAS thread per worker, so that two workers share two cores;
-# and the notebooks set up as under nbgrader (no figures, no long training).
+# and the notebooks set up as under nbgrader (no figures, no long training). Not "autograde":
+# under it, hidden tests refuse to run beside the code they grade, as they do here on purpose.
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
-os.environ["NBGRADER_EXECUTION"] = "autograde"
+os.environ["NBGRADER_EXECUTION"] = "validate"
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 import argparse  # noqa: E402
