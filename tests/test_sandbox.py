@@ -1,6 +1,7 @@
 """The sandbox of grading kernels (autograder/sandbox.py, autograder/student/boot.py), the plain
 data that crosses it (autograder/student/wire.py), and the judge's side of a call (judge.py)."""
 import asyncio
+import json
 import os
 import socket
 import subprocess
@@ -225,3 +226,23 @@ def test_the_hidden_tests_names_that_the_cell_does_not_define_are_the_students()
     tree = ast.parse("from autograder.hidden.rnn import grade_rnn_backward\n"
                      "x = 1\ngrade_rnn_backward(rnn_backward, 'dx', x, len)")
     assert judge.free_names(tree) == ["rnn_backward"]
+
+
+def test_grade_refuses_without_a_sandbox_and_no_sandbox_says_what_is_unprotected(tmp_path):
+    from autograder import sample_class
+    course = tmp_path / "course"
+    sample_class.make("01_rnn_step_by_step", course)
+    bin_only = str(Path(sys.executable).parent)             # nbgrader's tools, and no bwrap
+    env = dict(os.environ, PATH=bin_only)
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade", "01_rnn_step_by_step", "--course-dir",
+                           str(course), "--student", "s01-correct"], env=env, capture_output=True, text=True,
+                          timeout=300)
+    lines = done.stderr.strip().splitlines()
+    assert done.returncode == 2 and len(lines) == 1 and "--no-sandbox" in lines[0], done.stderr
+    assert not (course / "autograded").exists()
+    done = subprocess.run([sys.executable, "-m", "autograder", "grade", "01_rnn_step_by_step", "--course-dir",
+                           str(course), "--student", "s01-correct", "--no-sandbox", "--json"], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout)["students"][0]["score"] == 18.0
+    assert "unconfined" in done.stderr and "network" in done.stderr
