@@ -18,9 +18,12 @@
 import asyncio
 import contextlib
 import copy
+import importlib
 import math
 import os
+import re
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -101,6 +104,22 @@ def graded_test_sources(resources):
         return {c.name: c.source for c in nb.source_cells if c.name in tests}
 
 
+HIDDEN_MODULE = re.compile(r"from (autograder\.hidden\.\w+) import")
+
+
+def prepare_hidden_tests(sources):
+    """Import the hidden tests' modules and run their self-checks (each runs once per process),
+    while the kernel starts and runs the notebook's first cells, rather than in the first graded
+    cell's time."""
+    for name in dict.fromkeys(m for source in sources for m in HIDDEN_MODULE.findall(source)):
+        try:
+            module = importlib.import_module(name)
+            if hasattr(module, "check_reference"):
+                module.check_reference()
+        except Exception:          # the graded cell that needs it will say what is wrong
+            pass
+
+
 def verdict_outputs(passed, message):
     if passed:
         return [new_output("stream", name="stdout", text="Passed: the hidden tests agree with your function.\n")]
@@ -116,6 +135,7 @@ class JudgedExecute(Execute):
         self._sandbox = Sandbox(parent=self)
         self._folder = (resources or {}).get("metadata", {}).get("path") or os.getcwd()
         self._tests = graded_test_sources(resources)
+        threading.Thread(target=prepare_hidden_tests, args=(list(self._tests.values()),), daemon=True).start()
         self._replaying = False
         self._epoch, self._memo = 0, {}   # calls of student functions since the kernel last ran a cell
         km = km or POOL.take(self._sandbox) or self.create_kernel_manager()

@@ -167,6 +167,8 @@ def _run(fn, args, names, fn_name, swap=None, seconds=None):
         if "raised" in got:
             return None, f"{fn_name} raised {got['raised']}"
         result, after = got["value"], got.get("args")
+        if isinstance(after, str) and after == "unchanged":
+            after = before
         after = tuple(after) if isinstance(after, list) and isinstance(args, tuple) else after
     else:
         _refuse_in_the_students_kernel()
