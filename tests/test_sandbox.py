@@ -246,3 +246,20 @@ def test_grade_refuses_without_a_sandbox_and_no_sandbox_says_what_is_unprotected
     assert done.returncode == 0, done.stderr[-2000:]
     assert json.loads(done.stdout)["students"][0]["score"] == 18.0
     assert "unconfined" in done.stderr and "network" in done.stderr
+
+
+def test_the_readme_states_the_limits_that_grading_has():
+    """The README's section on what grading protects against names the code's own figures."""
+    import re
+    from autograder.execute import MAX_LIVE_OUTPUT  # noqa: F401 (the output cap is in the table)
+    text = (ROOT / "README.md").read_text()
+    section = text[text.index("## What grading protects against"):text.index("## Layout")]
+    s = Sandbox()
+    assert f"{s.memory >> 30} GiB of address space" in section and f"{s.file_size >> 20} MB per file" in section
+    assert f"/tmp` of {s.tmp_size >> 20} MB" in section
+    assert f"{judge.FLOOR_SECONDS:g} s plus {judge.FACTOR} times what the reference" in section
+    assert f"at most {judge.student_line.__defaults__[0]} characters" in section
+    n = len(__import__("exploits").ATTACKS) + len(__import__("exploits").NUMERICAL)
+    words = {13: "thirteen", 14: "fourteen", 15: "fifteen", 16: "sixteen", 17: "seventeen", 18: "eighteen"}
+    assert f"grades {words[n]} hostile" in section
+    assert re.search(r"`tests/test_sandbox.py`", section)
