@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import startup  # noqa: F401  (first: it makes the imports below faster)
 from .course import ROOT
+from .workspace import unlock_folders
 
 
 def _print_table(result):
@@ -151,9 +152,9 @@ def cmd_release(args):
 
 
 def cmd_open(args):
-    from .workspace import locked_files, open_lab
+    from .workspace import open_lab
     unlock = args.unlock or []
-    folders = sorted({rel.split("/")[0] for rel in locked_files()})
+    folders = list(unlock_folders())
     unknown = [f for f in unlock if f.rstrip("/") not in folders]
     if unknown or (unlock and args.instructor):
         why = "is for learners" if args.instructor else f"takes one of {', '.join(folders)}, not {', '.join(unknown)}"
@@ -247,11 +248,13 @@ def main(argv=None):
     p.add_argument("--dir", help="the learner's work directory (default work/) or, with --instructor, "
                                  "the course directory (default: this repository)")
     p.add_argument("--port", type=_port, default=8888, help="the port to use, if free, else any free one (default 8888; 0: any)")
+    folders = list(unlock_folders())
+    folders = " or ".join(filter(None, [", ".join(folders[:-1])] + folders[-1:]))
     p.add_argument("--unlock", action="append", metavar="FOLDER",
-                   help="copy into the work folder FOLDER (03_deep_rnn_why_dx, 04_using_dx or notebooks) the "
-                        "files that hold an earlier assignment's solutions, before you have completed that "
-                        "assignment: they give its answers away (repeatable). Without it, open copies each of "
-                        "them once `check` gives that assignment full marks in your work folder")
+                   help=f"copy into the work folder FOLDER ({folders}) the files that hold an "
+                        "earlier assignment's solutions, before you have completed that assignment: they give "
+                        "its answers away (repeatable). Without it, open copies each of them once `check` gives "
+                        "that assignment full marks in your work folder")
     p.add_argument("jupyter_args", nargs="*", help="passed on to JupyterLab")
     p.set_defaults(run=cmd_open)
     p = verb("hub", "start a JupyterHub of one class on this machine (an instructor with formgrader, three "

@@ -4,13 +4,15 @@ Learners work in work/ (kept out of git), made from release/ and notebooks/ on f
 Later runs add what is new in the course and never overwrite a learner's file, so pulling
 course updates never conflicts with their work.
 
-Some files hold an earlier assignment's solutions: 03 and 04 ship assignment 01's RNN as
-rnn_utils.py, 04 ships 02's LSTM as lstm_utils.py, and the companion notebook imports 03's
-language model from deep_rnn_utils.py. In work/, each of them is first a stub that says how to
-get it, and becomes the real file once `check` gives that earlier assignment full marks in
-work/ (`open` checks the learner's saved notebook itself: nothing to edit by hand), or when the
-learner asks for it with `open --unlock FOLDER`. A class gets release/ as it is: instructors
-release 03 and 04 after 01 and 02 are due.
+Some files hold an earlier assignment's solutions: 03, 04 and 05 ship assignment 01's RNN as
+rnn_utils.py, 04 and 05 ship 02's LSTM as lstm_utils.py, and the companion notebook imports
+03's language model from deep_rnn_utils.py (`locked_files()` finds them all: they are links to
+a module of SOLUTIONS). In work/, each of them is first a stub that says how to get it, and
+becomes the real file once `check` gives that earlier assignment full marks in work/ (`open`
+checks the learner's saved notebook itself: nothing to edit by hand), or when the learner asks
+for its folder with `open --unlock FOLDER`, which gives every such file of that folder. A class
+gets release/ as it is: instructors release 03, 04 and 05 after 01 and 02 are due, and
+notebooks/ after 03.
 
 nbgrader's JupyterLab extensions are chosen per audience by the config directories in
 jupyter/ (put first on JUPYTER_CONFIG_PATH): learners get the Validate button but not the
@@ -59,15 +61,26 @@ def locked_files():
     return {rel: a for rel in course_files() if (a := solutions_in(rel))}
 
 
+def unlock_folders():
+    """{folder: the assignments whose solutions `open --unlock folder` gives}, folders sorted."""
+    folders = {}
+    for rel, assignment in sorted(locked_files().items()):
+        folders.setdefault(rel.split("/")[0], set()).add(assignment)
+    return {folder: sorted(found) for folder, found in sorted(folders.items())}
+
+
 def stub(relpath, assignment):
     """What work/relpath holds until the learner completes `assignment`: a module that fails at
     import with a message saying how to get the real one."""
     nb = f"{assignment}/{assignments()[assignment].notebook}.ipynb"
     folder, name = relpath.split("/")[0], relpath.split("/")[-1]
+    given = unlock_folders().get(folder, [assignment])
+    answers = ("that assignment's answers" if given == [assignment] else
+               f"the answers of {', '.join(given[:-1])} and {given[-1]}")
     message = (f"{name} holds the solutions of assignment {assignment}, so it is not in your work folder yet. "
                f"Complete {nb}, save it, make sure that `check` (its last cell, Check my work) gives it full "
                f"marks, then run ./course open again: it puts {name} here. To get it now without completing "
-               f"{assignment} (it shows you that assignment's answers): ./course open --unlock {folder}")
+               f"{assignment} (it shows you {answers}): ./course open --unlock {folder}")
     return (f'{STUB_MARK}\n"""{message}"""\n\n\nclass NotUnlockedYet(Exception):\n'
             f'    """This file holds the solutions of an assignment that you have not completed yet."""\n\n\n'
             f"raise NotUnlockedYet(__doc__)\n")

@@ -14,6 +14,7 @@ number or a comparative word and is not here: a new claim cannot slip in unteste
 Notebooks are named by assignment id, or "why_dx" for notebooks/why_dx.ipynb.
 """
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Callable
@@ -497,6 +498,211 @@ def _(run):
     out = _fgsm(run)
     assert abs(number_after(out, "eps: median") - 0.05) < 0.01
     assert number_after(out, "shift of the predictions: smallest") >= 0.3
+
+
+# ---- 05_attention_step_by_step ------------------------------------------------------------
+NB = "05_attention_step_by_step"
+NOTATION = "notation: it says what a symbol or an index means"
+given(NB, INSTRUCTION, "Both are those assignments' solutions: do 01 and 02 first.",
+      "give it a last axis of size 1 (`[:, :, None]`) to add it to every $t$",
+      "over axis 0 with\n`keepdims=True`")
+given(NB, TOOLING, "they arrive once `check` gives 01 and 02 full marks")
+given(NB, NOTATION, "(the equations\ncount steps from 1, the code from 0)",
+      "where $[t = u]$ is 1 when $t = u$ and 0 otherwise")
+given(NB, DEFINITION, "`alpha` keeps a first axis of size 1, in the place of the features")
+given(NB, MATHS, "that are positive and sum to 1 over the input steps",
+      "subtract the maximum score over time before `np.exp`",
+      "The sum runs over **time**, the axis over which the softmax normalised",
+      "since the weights sum to 1.",
+      "as soon as a model reads more than its last hidden state",
+      "(The softmax must put it somewhere: the weights sum to 1.)",
+      # a left-to-right encoder's state at a character is a function of the characters up to it
+      "it cannot yet know that the day is not \"31\"")
+given(NB, LITERATURE, "It is the *additive* attention of Bahdanau, Cho and Bengio (2015)")
+given(NB, GENERAL, "a loop over `t` is just as right, and slower")
+
+DATES = dict(may_3_1998="[write(__import__('datetime').date(1998, 5, 3), f) for f in FORMATS]",
+             formats="FORMATS")
+
+
+@claim(NB, "Then you train it to translate dates written by people", **DATES)
+def _(run):
+    assert {"3 May 1998", "05/03/98", "Sunday, May 3, 1998", "1998-05-03"} <= set(run.values["may_3_1998"])
+
+
+@claim(NB, "The formats are unambiguous: `05/03/98` is month/day/year",
+       first_last="[__import__('date_task').FIRST.isoformat(), __import__('date_task').LAST.isoformat()]", **DATES)
+def _(run):
+    written = dict(zip(run.values["formats"], run.values["may_3_1998"]))
+    assert written["{MM}/{dd}/{yy}"] == "05/03/98" and written["{dd}.{MM}.{yyyy}"] == "03.05.1998"
+    # two digits say the century only if the days span 100 years, from a year ending in 50
+    assert run.values["first_last"] == ["1950-01-01", "2049-12-31"]
+
+
+def _demo(run):
+    """[(written, iso)] of the examples that the task's first cell prints."""
+    out = run.output_of("x_demo, Y_demo, dates_demo = batch(")
+    return re.findall(r"^\s*(.+?)  ->  (\S+)    \(format", out, re.M)
+
+
+@claim(NB, "writes random days between 1950 and 2049 in one of seven formats",
+       first_last="[__import__('date_task').FIRST.isoformat(), __import__('date_task').LAST.isoformat()]", **DATES)
+def _(run):
+    assert len(run.values["formats"]) == 7 and run.values["first_last"] == ["1950-01-01", "2049-12-31"]
+    demo = _demo(run)
+    assert len(demo) == 6 and all(re.fullmatch(r"(19[5-9]\d|20[0-4]\d)-\d\d-\d\d", iso) for _, iso in demo)
+
+
+@claim(NB, "the output $n_y$ = 11 (`0` to `9` and `-`)", output_chars="''.join(OUTPUT_CHARS)")
+def _(run):
+    assert sorted(run.values["output_chars"]) == sorted("0123456789-")
+    out = run.output_of("x_demo, Y_demo, dates_demo = batch(")
+    chars = re.search(r"^input characters: (.*)$", out, re.M).group(1)
+    assert number_after(out, "x has shape (") == len(chars)           # n_x = len(INPUT_CHARS)
+
+
+@claim(NB, "Every date is padded on the **left** with `_` to $T_x$ = `T_X` = 29 characters, the length of the "
+           "longest (\"Wednesday, September 27, 2000\")",
+       t_x="T_X", pad="PAD",
+       longest="max(len(write(__import__('datetime').date.fromordinal(d), f)) for f in FORMATS "
+               "for d in range(__import__('date_task').FIRST.toordinal(), __import__('date_task').LAST.toordinal() + 1))",
+       wednesday="write(__import__('datetime').date(2000, 9, 27), '{EEEE}, {MMMM} {d}, {yyyy}')",
+       padding_first="[bool(x_demo[INPUT_CHARS.index(PAD), :, 0].all()), bool(x_demo[INPUT_CHARS.index(PAD), :, -1].any())]")
+def _(run):
+    assert run.values["pad"] == "_" and run.values["t_x"] == 29 == run.values["longest"]
+    assert run.values["wednesday"] == "Wednesday, September 27, 2000"
+    assert run.values["padding_first"] == [True, False]     # "the encoder reads the padding first and the date last"
+
+
+@claim(NB, "The output always has $T_y$ = 10 characters.", t_y="T_Y", y_held="list(Y_held.shape)")
+def _(run):
+    assert run.values["t_y"] == 10 and run.values["y_held"] == [1000, 10]
+
+
+def _dropped_da_table(run):
+    """{gradient: (relative error with attention's da, without)} as the section 6 cell prints it."""
+    out = run.output_of("def attention_backward_without_da(")
+    rows = dict((name, (float(a), float(b))) for name, a, b in
+                re.findall(r"^(d\w+(?: \(encoder\))?)\s+(\S+)\s+(\S+)$", out, re.M))
+    assert len(rows) == 9, rows
+    return rows
+
+
+@claim(NB, "your gradients agree with the numerical ones to better than $10^{-8}$; without it, the table shows "
+           "errors of more than 10%: a gradient check rejects them at once",
+       tol="__import__('inspect').signature(gradient_check).parameters['tol'].default")
+def _(run):
+    rows = _dropped_da_table(run)
+    assert set(rows) == {"dx"} | {f"d{k} (encoder)" for k in ("Wf", "bf", "Wi", "bi", "Wc", "bc", "Wo", "bo")}
+    assert all(full < 1e-8 and dropped > 0.10 for full, dropped in rows.values()), rows
+    assert min(dropped for _, dropped in rows.values()) > run.values["tol"]
+
+
+@claim(NB, "the input steps that the decoder read through attention are short of theirs",
+       bars="[np.linalg.norm(g['dx'], axis=0).mean(axis=0) for g in (full_exp, dropped_exp)]")
+def _(run):
+    full, dropped = run.values["bars"]
+    assert len(full) == 8 and all(d < f for f, d in zip(full, dropped)), (full, dropped)
+
+
+@claim(NB, "The model is small: an encoder of $n_a = 32$ units (the decoder has as many), a scorer of $n_e = 16$.",
+       sizes="[list(parameters[g][k].shape) for g, k in (('encoder', 'Wf'), ('decoder', 'Waa'), ('attention', 'Wa'))]",
+       n_x="n_x")
+def _(run):
+    assert run.values["sizes"] == [[32, 32 + run.values["n_x"]], [32, 32], [16, 32]]
+
+
+@claim(NB, "With the settings below it trains in under two minutes on a machine with two CPU cores: the cell\n"
+           "prints how long it took, and how many cores the machine has.")
+def _(run):
+    out = run.output_of("adam_update(parameters, gradients, adam")
+    m = re.search(r"^(\d+) iterations in (\S+) s, on a machine with (\d+) CPU cores$", out, re.M)
+    assert m, out
+    iterations, seconds, cores = int(m.group(1)), float(m.group(2)), int(m.group(3))
+    # the cell names the machine that ran it, this test's: its cores are the ones counted here
+    assert iterations == 1000 and seconds < 120 and cores == os.cpu_count(), m.group(0)
+
+
+HELD = dict(held="[len(dates_held), all(day.toordinal() in excluded for day, _ in dates_held)]")
+
+
+@claim(NB, "The cell below translates 1000 dates that training never saw", **HELD)
+def _(run):
+    assert run.values["held"] == [1000, True]
+    assert "% of 1000;" in run.output_of("translations = decode_outputs(")
+
+
+@claim(NB, "A trained model should get **99% or more** of them exactly right.", right="float(right.mean())")
+def _(run):
+    printed = number_after(run.output_of("translations = decode_outputs("), "held-out dates translated exactly:")
+    assert printed >= 99.0 and run.values["right"] >= 0.99
+
+
+@claim(NB, "To read more than four examples, the next cell averages over the 1000 held-out dates.",
+       example_formats="[dates_held[i][1] for i in examples]", **HELD)
+def _(run):
+    assert len(run.figure("Where each output character looks")["axes"]) == 4
+    assert len(set(run.values["example_formats"])) == 4 and run.values["held"][0] == 1000
+
+
+def _shares(run):
+    """{output character 1..10: (field, on the field, field + next character, on the padding)}, as printed."""
+    rows = {}
+    for line in run.output_of("FIELD_OF_OUTPUT = [").splitlines():
+        m = re.match(r"\s*(\d+) \((.)\)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s*$", line)
+        if m:
+            rows[int(m.group(1))] = (m.group(3),) + tuple(None if v == "-" else float(v) for v in m.groups()[3:])
+    assert sorted(rows) == list(range(1, 11)), rows
+    return rows
+
+
+# for each format, the mean share of each MM and DD digit's attention on its field and the character after
+FIELD_SHARES = ("{template: [float(np.mean([alphas_held[i, [k for k in (lambda s: s + [s[-1] + 1])"
+                "(list(field_spans(day, template, T_X)[field])) if k < T_X], t].sum() "
+                "for i, (day, fmt) in enumerate(dates_held) if fmt == template])) "
+                "for t, field in ((5, 'month'), (6, 'month'), (8, 'day'), (9, 'day'))] for template in FORMATS}")
+
+
+@claim(NB, "The two digits of the month, and the two of the day, put most of their attention (three quarters or "
+           "more, in the table's \"field + next character\" column)", by_format=FIELD_SHARES, **DATES)
+def _(run):
+    rows = _shares(run)
+    assert [rows[t][0] for t in (6, 7, 9, 10)] == ["month", "month", "day", "day"]
+    assert all(rows[t][2] >= 0.75 for t in (6, 7, 9, 10)), rows
+    # "wherever the format puts the field": in each of the seven formats, most of it
+    assert len(run.values["by_format"]) == 7
+    assert all(share > 0.5 for shares in run.values["by_format"].values() for share in shares), run.values["by_format"]
+    written = dict(zip(run.values["formats"], run.values["may_3_1998"]))
+    assert written["{MM}/{dd}/{yy}"].startswith("05") and written["{dd}.{MM}.{yyyy}"].startswith("03")
+
+
+@claim(NB, "So a field's last digit is often read one character late.")
+def _(run):
+    rows = _shares(run)
+    late = [rows[t][2] - rows[t][1] for t in (7, 10)]            # the month's and the day's last digits
+    assert min(late) > 0 and max(late) > 0.2, rows
+
+
+@claim(NB, "**The hyphens look at the padding.**")
+def _(run):
+    rows = _shares(run)
+    assert all(rows[t][0] == "-" and rows[t][3] > 0.5 for t in (5, 8)), rows
+
+
+@claim(NB, "The year is less clear-cut: in the table, some of its digits look at the year, and others put most\n"
+           "of their attention on the padding.")
+def _(run):
+    rows = _shares(run)
+    year = [rows[t] for t in (1, 2, 3, 4)]
+    assert all(r[0] == "year" for r in year)
+    assert any(r[2] > 0.5 for r in year) and any(r[3] > 0.5 for r in year), year
+    assert min(r[2] for r in year) < min(rows[t][2] for t in (6, 7, 9, 10))        # less clear-cut
+
+
+@claim(NB, "which has just\nread the year in six formats out of seven", **DATES)
+def _(run):
+    formats = run.values["formats"]
+    assert len(formats) == 7 and sum(f.endswith(("{yyyy}", "{yy}")) for f in formats) == 6
 
 
 # ---- notebooks/why_dx.ipynb ---------------------------------------------------------------

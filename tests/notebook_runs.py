@@ -8,7 +8,9 @@ the same Run afterwards. A Run holds
   after the last cell;
 - `figures`: what every figure shown with plt.show() looked like: for each of its axes, its
   title and labels, the x ticks in view, whether the x axis is inverted, and how many points of
-  its curves, bars and markers fall under a legend.
+  its curves, bars and markers fall under a legend;
+- `seconds`: how long the run took, from the kernel's start to the probes' answer (for a
+  companion, with making the copy it runs in).
 
 The source notebooks run in their folder, with their solutions and hidden tests. The companion
 notebook runs as a learner or a class gets it: from a copy of the releases and notebooks/,
@@ -22,6 +24,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -132,6 +135,7 @@ class Run:
     values: dict = field(default_factory=dict)
     figures: list = field(default_factory=list)
     where: Path = None          # the folder it ran in
+    seconds: float = None       # how long the run took
 
     @property
     def text(self):
@@ -217,6 +221,7 @@ def run_of(name):
     if name not in _RUNS:
         from claims import probes_of
         try:
+            start = time.perf_counter()
             if name in SOURCES:
                 nb, values, figures = execute(SOURCES[name], SOURCES[name].parent, probes_of(name))
                 where = SOURCES[name].parent
@@ -227,7 +232,7 @@ def run_of(name):
                 where = release / "notebooks"
                 nb, values, figures = execute(where / COMPANIONS[name].name, where, probes_of(name),
                                               env=no_autograder_env(tmp))
-            _RUNS[name] = Run(name, nb, values, figures, where)
+            _RUNS[name] = Run(name, nb, values, figures, where, time.perf_counter() - start)
         except Exception as e:      # noqa: BLE001 - kept, to fail every test of this run the same way
             _RUNS[name] = e
     if isinstance(_RUNS[name], Exception):

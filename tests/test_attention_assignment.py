@@ -5,17 +5,25 @@ reference functions:
 - the model trains to translate 99% or more of the held-out dates exactly;
 - the attention of the month's and the day's digits falls on those fields (or the character
   right after them), and the hyphens' on the padding.
+(tests/claims.py checks every such sentence against the run of the notebook itself.)
+
+And issue 14's "the solved notebook runs from a fresh clone in under two minutes, with full
+marks": `python -m autograder check` gives the solved release full marks, and the source
+notebook, solutions and hidden tests in place, runs top to bottom in under two minutes.
 """
 import datetime
+import json
 import re
 import shutil
 import subprocess
 import sys
+import time
 import warnings
 
 import numpy as np
 import pytest
 import support
+from notebook_runs import errors, group, run_of
 
 from autograder import mistakes
 from autograder.course import RELEASE, SOURCE
@@ -325,3 +333,32 @@ def test_the_shipped_date_task_works_on_its_own(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "(45, 4, 29) (4, 10) False"
+
+
+# ---- the solved notebook: full marks, in under two minutes ---------------------------------
+
+def test_the_solved_release_gets_full_marks_from_the_command_line(tmp_path):
+    """The release with the solutions filled in, graded as a learner grades it: every graded cell
+    of the source notebook passes, with all its points."""
+    points = {c["metadata"]["nbgrader"]["grade_id"]: c["metadata"]["nbgrader"]["points"]
+              for c in support.source_nb(ASSIGNMENT)["cells"] if c["metadata"].get("nbgrader", {}).get("grade")}
+    nb = support.write(support.solved(ASSIGNMENT), tmp_path / "attention_step_by_step.ipynb")
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "autograder", "check", str(nb), "--json"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    seconds = time.perf_counter() - start
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["assignment"] == ASSIGNMENT and len(points) == 9
+    assert {t["grade_id"]: (t["passed"], t["score"]) for t in result["tests"]} == \
+        {gid: (True, p) for gid, p in points.items()}, result["tests"]
+    assert result["score"] == result["max_score"] == sum(points.values())
+    assert seconds < 120, f"check took {seconds:.0f} s"
+
+
+@group(ASSIGNMENT)
+def test_the_source_notebook_runs_in_under_two_minutes():
+    """All of it: 1000 training iterations, the figures, and Check my work grading it."""
+    run = run_of(ASSIGNMENT)
+    assert not errors(run.nb)
+    assert run.seconds < 120, f"the notebook ran for {run.seconds:.0f} s"

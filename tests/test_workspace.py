@@ -1,10 +1,11 @@
 """A self-study learner's work/ (made by `./course open`) gives no assignment's solutions away
 before the learner has completed that assignment.
 
-03 and 04 ship assignment 01's RNN as rnn_utils.py, 04 ships 02's LSTM as lstm_utils.py, and
-the companion notebook imports 03's model from deep_rnn_utils.py. In work/ each is a stub until
-`check` gives that assignment full marks in work/, or until the learner asks with --unlock; the
-stub fails at import with a message that says both ways."""
+03, 04 and 05 ship assignment 01's RNN as rnn_utils.py, 04 and 05 ship 02's LSTM as
+lstm_utils.py, and the companion notebook imports 03's model from deep_rnn_utils.py. In work/
+each is a stub until `check` gives that assignment full marks in work/, or until the learner
+asks for its folder with --unlock; the stub fails at import with a message that says both ways,
+and which assignments' answers the folder's unlock gives."""
 import json
 import subprocess
 import sys
@@ -20,7 +21,18 @@ from autograder.workspace import course_files, describe_locks, is_stub, update_w
 HELD_BACK = {"03_deep_rnn_why_dx/rnn_utils.py": "01_rnn_step_by_step",
              "04_using_dx/rnn_utils.py": "01_rnn_step_by_step",
              "04_using_dx/lstm_utils.py": "02_lstm_step_by_step",
+             "05_attention_step_by_step/rnn_utils.py": "01_rnn_step_by_step",
+             "05_attention_step_by_step/lstm_utils.py": "02_lstm_step_by_step",
              "notebooks/deep_rnn_utils.py": "03_deep_rnn_why_dx"}
+FOLDERS = sorted({rel.split("/")[0] for rel in HELD_BACK})
+
+
+def held_in(folder):
+    return {rel: a for rel, a in HELD_BACK.items() if rel.startswith(folder + "/")}
+
+
+def relative(paths, work):
+    return {p.relative_to(work).as_posix(): a for p, a in paths.items()}
 
 
 def quiet(*args):
@@ -51,7 +63,7 @@ def no_check(monkeypatch):
 def test_a_new_work_copy_holds_no_solutions(tmp_path, no_check):
     work, (added, unlocked, locked) = new_work(tmp_path)
     assert not unlocked
-    assert {p.relative_to(work).as_posix(): a for p, a in locked.items()} == HELD_BACK
+    assert relative(locked, work) == HELD_BACK
     assert all(is_stub(work / rel) for rel in HELD_BACK)
     # every other course file is there, as it ships
     for rel, src in course_files().items():
@@ -63,30 +75,37 @@ def test_a_new_work_copy_holds_no_solutions(tmp_path, no_check):
         assert not defined_functions(path.read_text()) & exercises, path
 
 
-@pytest.mark.parametrize("assignment, needs", [("03_deep_rnn_why_dx", "01_rnn_step_by_step"),
-                                               ("04_using_dx", "01_rnn_step_by_step")])
-def test_a_held_back_module_fails_at_import_saying_how_to_get_it(tmp_path, no_check, assignment, needs):
+@pytest.mark.parametrize("assignment, module, needs, unlock_shows", [
+    ("03_deep_rnn_why_dx", "rnn_utils.py", "01_rnn_step_by_step", "that assignment's answers"),
+    ("04_using_dx", "rnn_utils.py", "01_rnn_step_by_step", "the answers of 01_rnn_step_by_step and 02_lstm_step_by_step"),
+    ("05_attention_step_by_step", "lstm_utils.py", "02_lstm_step_by_step",      # its setup imports lstm_utils first
+     "the answers of 01_rnn_step_by_step and 02_lstm_step_by_step")])
+def test_a_held_back_module_fails_at_import_saying_how_to_get_it(tmp_path, no_check, assignment, module, needs,
+                                                                 unlock_shows):
     work, _ = new_work(tmp_path)
     done = setup_cell(work, assignment)
     assert done.returncode != 0
     last = done.stderr.strip().splitlines()[-1]
-    assert "NotUnlockedYet: rnn_utils.py holds the solutions of assignment " + needs in last, last
+    assert f"NotUnlockedYet: {module} holds the solutions of assignment {needs}" in last, last
     assert f"Complete {needs}/" in last and "`check`" in last and "full marks" in last
-    assert f"./course open --unlock {assignment}" in last and "shows you that assignment's answers" in last
+    assert f"(it shows you {unlock_shows}): ./course open --unlock {assignment}" in last, last
     assert "ImportError" not in done.stderr and "ModuleNotFoundError" not in done.stderr
 
 
-def test_unlock_on_request_gives_that_folder_only(tmp_path, no_check):
-    work, (added, unlocked, locked) = new_work(tmp_path, unlock=["04_using_dx"])
-    assert {p.relative_to(work).as_posix(): a for p, a in unlocked.items()} == {
-        "04_using_dx/rnn_utils.py": "01_rnn_step_by_step", "04_using_dx/lstm_utils.py": "02_lstm_step_by_step"}
+@pytest.mark.parametrize("folder", ["04_using_dx", "05_attention_step_by_step"])
+def test_unlock_on_request_gives_that_folder_only(tmp_path, no_check, folder):
+    work, (added, unlocked, locked) = new_work(tmp_path, unlock=[folder])
+    assert relative(unlocked, work) == {f"{folder}/rnn_utils.py": "01_rnn_step_by_step",
+                                        f"{folder}/lstm_utils.py": "02_lstm_step_by_step"} == held_in(folder)
     for name in ("rnn_utils.py", "lstm_utils.py"):
-        assert (work / "04_using_dx" / name).read_bytes() == (RELEASE / "04_using_dx" / name).read_bytes()
-    assert is_stub(work / "03_deep_rnn_why_dx" / "rnn_utils.py")
-    assert setup_cell(work, "04_using_dx").returncode == 0
+        assert (work / folder / name).read_bytes() == (RELEASE / folder / name).read_bytes()
+    others = {rel: a for rel, a in HELD_BACK.items() if rel not in held_in(folder)}
+    assert relative(locked, work) == others and all(is_stub(work / rel) for rel in others)
+    done = setup_cell(work, folder)
+    assert done.returncode == 0, done.stderr
     # a later open keeps them, and still holds the others back
     _, unlocked_again, locked_again = update_work_copy(work, say=quiet)
-    assert not unlocked_again and len(locked_again) == 2
+    assert not unlocked_again and relative(locked_again, work) == others
 
 
 def test_what_is_held_back_is_said_when_open_starts(tmp_path, no_check):
@@ -111,15 +130,24 @@ def test_full_marks_from_check_unlock_that_assignments_solutions(tmp_path):
     said = []
     _, unlocked, locked = update_work_copy(work, say=said.append)
     assert not unlocked and any("Checking" in s for s in said)
-    # the solved notebook does: both copies of 01's solutions arrive, 02's stay held back
+    # the solved notebook does: every copy of 01's solutions arrives, 02's and 03's stay held back
     write(solved(a), mine)
     _, unlocked, locked = update_work_copy(work, say=quiet)
-    assert sorted(p.relative_to(work).as_posix() for p in unlocked) == ["03_deep_rnn_why_dx/rnn_utils.py",
-                                                                        "04_using_dx/rnn_utils.py"]
-    assert {p.relative_to(work).as_posix() for p in locked} == {"04_using_dx/lstm_utils.py",
-                                                                "notebooks/deep_rnn_utils.py"}
+    assert relative(unlocked, work) == {rel: x for rel, x in HELD_BACK.items() if x == a}
+    assert relative(locked, work) == {rel: x for rel, x in HELD_BACK.items() if x != a}
     assert setup_cell(work, "03_deep_rnn_why_dx").returncode == 0
     assert mine.read_text() == json.dumps(solved(a), indent=1)          # the learner's file is untouched
+    # 05 needs 02's LSTM too: its setup stops at the stub of lstm_utils.py, until 02 is complete
+    stopped = setup_cell(work, "05_attention_step_by_step")
+    assert stopped.returncode != 0 and "lstm_utils.py holds the solutions of assignment 02" in stopped.stderr
+    b = "02_lstm_step_by_step"
+    write(solved(b), work / b / f"{assignments()[b].notebook}.ipynb")
+    _, unlocked, locked = update_work_copy(work, say=quiet)
+    assert relative(unlocked, work) == {rel: x for rel, x in HELD_BACK.items() if x == b}
+    assert relative(locked, work) == {"notebooks/deep_rnn_utils.py": "03_deep_rnn_why_dx"}
+    for folder in ("04_using_dx", "05_attention_step_by_step"):
+        done = setup_cell(work, folder)
+        assert done.returncode == 0, done.stderr
 
 
 def test_a_learners_own_files_are_never_overwritten(tmp_path, no_check):
@@ -134,7 +162,7 @@ def test_a_learners_own_files_are_never_overwritten(tmp_path, no_check):
     assert (work / "01_rnn_step_by_step" / "notes.txt").read_text() == "mine"
 
 
-@pytest.mark.parametrize("args, says", [(["--unlock", "05_nothing"], "takes one of 03_deep_rnn_why_dx, 04_using_dx, notebooks"),
+@pytest.mark.parametrize("args, says", [(["--unlock", "05_nothing"], f"takes one of {', '.join(FOLDERS)}, not 05_nothing"),
                                         (["--instructor", "--unlock", "04_using_dx"], "is for learners")])
 def test_open_refuses_an_unlock_it_cannot_do(args, says):
     done = subprocess.run([sys.executable, "-m", "autograder", "open", *args], cwd=ROOT, capture_output=True,
@@ -145,7 +173,9 @@ def test_open_refuses_an_unlock_it_cannot_do(args, says):
 def test_open_explains_unlock_in_its_help():
     done = subprocess.run([sys.executable, "-m", "autograder", "open", "--help"], cwd=ROOT, capture_output=True,
                           text=True, timeout=120)
-    assert "--unlock FOLDER" in done.stdout and "give its answers away" in " ".join(done.stdout.split())
+    text = " ".join(done.stdout.split())
+    assert "--unlock FOLDER" in done.stdout and "give its answers away" in text
+    assert f"({', '.join(FOLDERS[:-1])} or {FOLDERS[-1]})" in text
 
 
 def test_a_notebook_that_cannot_be_graded_keeps_the_files_held_back(tmp_path):
@@ -153,5 +183,5 @@ def test_a_notebook_that_cannot_be_graded_keeps_the_files_held_back(tmp_path):
     (work / "01_rnn_step_by_step" / "rnn_step_by_step.ipynb").write_text("{ not json")
     said = []
     _, unlocked, locked = update_work_copy(work, say=said.append)
-    assert not unlocked and len(locked) == 4
+    assert not unlocked and relative(locked, work) == HELD_BACK
     assert any("could not be graded" in s and "not valid JSON" in s for s in said)
