@@ -612,15 +612,16 @@ def _(run):
     assert run.values["sizes"] == [[32, 32 + run.values["n_x"]], [32, 32], [16, 32]]
 
 
-@claim(NB, "With the settings below it trains in under two minutes on a machine with two CPU cores: the cell\n"
-           "prints how long it took, and how many cores the machine has.")
+@claim(NB, "With the settings below, the cell trains the model and prints how long that took, and how\n"
+           "many CPU cores the machine has.")
 def _(run):
     out = run.output_of("adam_update(parameters, gradients, adam")
     m = re.search(r"^(\d+) iterations in (\S+) s, on a machine with (\d+) CPU cores$", out, re.M)
     assert m, out
     iterations, seconds, cores = int(m.group(1)), float(m.group(2)), int(m.group(3))
-    # the cell names the machine that ran it, this test's: its cores are the ones counted here
-    assert iterations == 1000 and seconds < 120 and cores == os.cpu_count(), m.group(0)
+    # the cell names the machine that ran it, this test's: its cores are the ones counted here (how
+    # long it took is a figure of benchmarks/notebook_times.py, not a test)
+    assert iterations == 1000 and seconds > 0 and cores == os.cpu_count(), m.group(0)
 
 
 HELD = dict(held="[len(dates_held), all(day.toordinal() in excluded for day, _ in dates_held)]")
