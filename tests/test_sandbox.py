@@ -1,6 +1,7 @@
 """The sandbox of grading kernels (autograder/sandbox.py, autograder/student/boot.py), the plain
 data that crosses it (autograder/student/wire.py), and the judge's side of a call (judge.py)."""
 import asyncio
+import concurrent.futures
 import json
 import os
 import socket
@@ -17,6 +18,13 @@ from autograder import judge
 from autograder.course import ROOT
 from autograder.sandbox import Sandbox, SandboxedKernelManager, bwrap_argv, check_available
 from autograder.student import wire
+
+
+def run(coroutine):
+    """Run a coroutine to its end in a thread of its own (a test before may have left an event
+    loop running in this one)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def run_in_sandbox(code, timeout=60, **settings):
@@ -36,7 +44,7 @@ def run_in_sandbox(code, timeout=60, **settings):
             kc.stop_channels()
             await km.shutdown_kernel(now=True)
         return "".join(out), km.scratch
-    return asyncio.run(go())
+    return run(go())
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -129,7 +137,7 @@ def test_killing_the_sandbox_kills_everything_in_it():
         alive = [p for p in tree if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
         await km.cleanup_resources()
         return len(tree), alive
-    n, alive = asyncio.run(go())
+    n, alive = run(go())
     assert n >= 2 and not alive
 
 
