@@ -32,10 +32,13 @@ outside the solution markers: the release gives them to students.
 import os
 
 # Before numpy is imported: one BLAS thread per worker, so that two workers share two cores;
-# and the notebooks set up as under nbgrader (no figures, no long training).
+# and the notebooks set up as under nbgrader (no figures, no long training). Not "autograde":
+# under autograding the hidden tests run only in the judge, and refuse a function of their own
+# process (autograder/hidden/__init__.py); here they grade the mutant in this process, as
+# nbgrader's validate would run them.
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
-os.environ["NBGRADER_EXECUTION"] = "autograde"
+os.environ["NBGRADER_EXECUTION"] = "validate"
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 import argparse  # noqa: E402
