@@ -228,7 +228,7 @@ WRONG_CACHES = {
         r"cache is wrong: its entry 2 \(xt\) (has shape|differs)"),
     "rnn_cell_forward: a_prev and a_next swapped": (
         hidden.grade_rnn_cell_forward, ref.rnn_cell_forward, lambda c, *a: (c[1], c[0]) + c[2:],
-        r"cache is wrong: its entry 0 \(a_next\) differs from the reference \(off by 1.6 times its size; largest difference at \[3, 0\]: "
+        r"cache is wrong: its entry 0 \(a_next\) differs from the reference \(off by 157% of its size; largest difference at \[3, 0\]: "
         r"yours 1.213, expected -0.9923\)"),
     "rnn_cell_forward: no parameters": (
         hidden.grade_rnn_cell_forward, ref.rnn_cell_forward, lambda c, *a: c[:3],

@@ -245,7 +245,8 @@ def grade(fn, reference, cases, keys, *, name, outputs=None, sequence=False, swa
     if known:
         message += " " + mistake_line(known.id, known.hint)
     else:
-        look = mistakes.where_to_look(name, _wrong_outputs(student_outs, expected_outs, sequence))
+        look = mistakes.where_to_look(name, _wrong_outputs(student_outs, expected_outs, sequence),
+                                      {k for expected in expected_outs for k in expected})
         if look:
             message += " " + pattern_line(look.hint)
     raise AssertionError(message)

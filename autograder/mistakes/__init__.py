@@ -87,7 +87,10 @@ def patterns(function=None):
     return [p for p in _PATTERNS.values() if function in (None, p.function)]
 
 
-def where_to_look(function, wrong):
-    """The pattern of function whose outputs are exactly the set wrong, or None."""
+def where_to_look(function, wrong, outputs):
+    """The pattern of function that says where to look when the outputs in wrong, of those in
+    outputs, are wrong: the one whose outputs that exist (a case of one layer has no dx2) are
+    exactly those. None when none is."""
     _load()
-    return _PATTERNS.get((function, frozenset(wrong)))
+    wrong = set(wrong)
+    return next((p for p in patterns(function) if wrong and p.wrong & set(outputs) == wrong), None)

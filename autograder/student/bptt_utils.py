@@ -111,7 +111,7 @@ def how_far_off(yours, expected):
         factor = f"{k:.3g} times too large" if k > 1 else f"{1 / k:.3g} times too small"
         return f"{sign} and {factor}" if sign else factor
     r = error_size(yours, expected)
-    if r < 1:
+    if r < 3:
         percent = 100 * r
         return f"off by {percent:.0f}% of its size" if percent >= 10 else f"off by {percent:.2g}% of its size"
     return f"off by {_amount(r)} times its size"
@@ -269,8 +269,8 @@ def diagnose(function, outputs, path=KNOWN_MISTAKES):
         if all(k in outputs and matches(outputs[k], fp) for k, fp in m["outputs"].items()):
             return mistake_line(m["id"], m["hint"])
     wrong = {k for k, fp in known["outputs"].items() if k not in outputs or not matches(outputs[k], fp)}
-    for p in known["patterns"]:
-        if wrong == set(p["wrong"]):
+    for p in known["patterns"]:          # the outputs it names that this function returns here
+        if wrong and set(p["wrong"]) & set(known["outputs"]) == wrong:
             return pattern_line(p["hint"])
     return None
 
