@@ -171,8 +171,8 @@ def test_infinite_loop_is_cut_by_the_cell_timeout(tmp_path, monkeypatch):
     import autograder.check as c
     real = c.course_config
 
-    def short_timeout(root):
-        cfg = real(root)
+    def short_timeout(root, **kwargs):
+        cfg = real(root, **kwargs)
         cfg.Execute.timeout = 3
         return cfg
     monkeypatch.setattr(c, "course_config", short_timeout)
