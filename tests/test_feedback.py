@@ -115,7 +115,7 @@ def test_diagnosis_ends_a_failing_check_with_its_line_and_leaves_the_rest_alone(
 def test_the_visible_tests_of_the_backward_functions_diagnose():
     assert {f for _, f in DIAGNOSED} >= {"rnn_cell_backward", "rnn_backward", "lstm_cell_backward", "lstm_backward",
                                          "softmax_loss_backward", "stacked_rnn_backward", "embedding_backward",
-                                         "model_loss_and_gradients", "attention_backward", "seq2seq_backward"}
+                                         "model_loss_and_gradients", "input_gradient", "attention_backward", "seq2seq_backward"}
 
 
 @pytest.mark.parametrize("assignment", visible.all_assignments())

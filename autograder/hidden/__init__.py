@@ -244,7 +244,7 @@ def grade(fn, reference, cases, keys, *, name, outputs=None, sequence=False, swa
     known = _known_mistake(name, cases, outputs, student_outs, keys, every=tuple(expected))
     if known:
         message += " " + mistake_line(known.id, known.hint)
-    else:
+    elif mistakes.patterns(name):
         look = mistakes.where_to_look(name, _wrong_outputs(student_outs, expected_outs, sequence),
                                       {k for expected in expected_outs for k in expected})
         if look:
