@@ -72,7 +72,6 @@ def gradient_difference(grad, num):
     return float(np.linalg.norm(grad - num) / denom) if denom > 0 else 0.0
 
 
-
 # ---- how far an array is from the right one, in words ------------------------------------
 # The visible tests and the hidden tests' messages say it the same way: how big the error is
 # next to the right array (||yours - expected|| / ||expected||, in the Euclidean norm, uncapped),
@@ -133,6 +132,7 @@ def difference(yours, expected, label="expected"):
     if not np.all(np.isfinite(yours)):
         return "it contains NaN or inf"
     return f"{how_far_off(yours, expected)}; {largest_difference(yours, expected, label)}"
+
 
 def numerical_gradient(f, x, h=1e-5):
     """Central-difference gradient of the scalar function f() with respect to the array x.
@@ -195,8 +195,9 @@ def gradient_check(loss, inputs, grads, tol=1e-7, h=1e-5):
         if err < tol:
             print(f"d{name:10s} relative error {err:.1e}  ok")
         else:
-            wrong.append(f"d{name}: {difference(grads[name], num, 'numerical')}")
-            print(f"d{name:10s} relative error {err:.1e}  WRONG: {difference(grads[name], num, 'numerical')}")
+            off = difference(grads[name], num, "numerical")
+            wrong.append(f"d{name}: {off}")
+            print(f"d{name:10s} relative error {err:.1e}  WRONG: {off}")
     if wrong:
         raise AssertionError(f"gradient check failed (relative error above {tol:g}):\n  " + "\n  ".join(wrong))
     print("All gradients agree with the numerical ones.")
