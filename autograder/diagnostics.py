@@ -1,12 +1,16 @@
 """Say how and where a student's array differs from the reference.
 
+Whether an array is right is decided entry by entry (relative error below TOLERANCE, so that
+correct implementations written differently pass). How far a wrong one is off is said as the
+visible tests say it (student/bptt_utils.py: difference): the size of the error next to the
+right array's, or the factor by which it is too large, and the entry that differs most.
 Sequence arrays carry time on their last axis (n, m, T_x), so the diagnosis names the time
 steps that are wrong; that is where BPTT bugs show (a missing recurrent term is right at the
 last step and wrong before it).
 """
 import numpy as np
 
-from .student.bptt_utils import relative_error
+from .student.bptt_utils import difference, relative_error
 from .student.wire import Opaque
 
 TOLERANCE = 1e-6
@@ -75,8 +79,7 @@ def describe(name, got, expected, sequence=False, tol=TOLERANCE):
             return f"{name} contains NaN or inf"
         return f"{name} is wrong: it has inf or NaN in other places than expected"
     got, expected = finite_parts(got, expected)
-    err = relative_error(got, expected)
-    if err < tol:
+    if relative_error(got, expected) < tol:
         return None
     where = ""
     if sequence and expected.ndim == 3:
@@ -84,4 +87,4 @@ def describe(name, got, expected, sequence=False, tol=TOLERANCE):
         T = expected.shape[-1]
         right = [t for t in range(T) if t not in steps]
         where = f" at time steps t = {_ranges(steps)} (right at t = {_ranges(right)})" if right else " at every time step"
-    return f"{name} is wrong{where}: max relative error {err:.2g}"
+    return f"{name} is wrong{where}: {difference(got, expected)}"

@@ -34,7 +34,9 @@ import os
 
 # Before numpy is imported: one BLAS thread per worker, so that two workers share two cores;
 # and the notebooks set up as under nbgrader (no figures, no long training). Not "autograde":
-# under it, hidden tests refuse to run beside the code they grade, as they do here on purpose.
+# under autograding the hidden tests run only in the judge, and refuse a function of their own
+# process (autograder/hidden/__init__.py); here they grade the mutant in this process, as
+# nbgrader's validate would run them.
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 os.environ["NBGRADER_EXECUTION"] = "validate"

@@ -58,6 +58,83 @@ def test_sequence_messages_name_the_wrong_time_steps():
         hidden.grade_rnn_backward(wrong_before_last, "dx")
 
 
+# ---- what a failure message says: how far off, where, and where to look ----------------------
+
+def scaled(key, factor):
+    """The reference rnn_cell_backward with gradients[key] multiplied by factor."""
+    def student(da_next, cache):
+        g = ref.rnn_cell_backward(da_next, cache)
+        g[key] = g[key] * factor
+        return g
+    return student
+
+
+@pytest.mark.parametrize("factor, words", [(10, "10 times too large"), (0.25, "4 times too small"),
+                                           (-1, "of the wrong sign"), (0, "all zeros")])
+def test_a_scaled_gradient_is_said_to_be_scaled_and_the_error_is_not_capped(factor, words):
+    with pytest.raises(AssertionError, match=rf"^dxt is wrong: {words}; largest difference at \[") as e:
+        hidden.grade_rnn_cell_backward(scaled("dxt", factor), "dxt")
+    assert "relative error 1 " not in str(e.value)
+
+
+def test_the_message_says_how_far_off_as_a_share_of_the_right_size_and_where():
+    """||yours - expected|| / ||expected||, uncapped, then the entry that differs most, with both values."""
+    case = hidden.cell_backward_cases()[0]
+    expected = ref.rnn_cell_backward(*case.args)["dxt"]
+    noise = np.zeros_like(expected)
+    noise[1, 2] = 3 * np.linalg.norm(expected)           # off by about 3 times its size, at [1, 2]
+
+    def noisy(da_next, cache):
+        g = ref.rnn_cell_backward(da_next, cache)
+        g["dxt"] = g["dxt"] + (noise if g["dxt"].shape == noise.shape else 0.5)
+        return g
+    with pytest.raises(AssertionError) as e:
+        hidden.grade_rnn_cell_backward(noisy, "dxt")
+    yours = expected[1, 2] + noise[1, 2]
+    assert str(e.value).startswith(f"dxt is wrong: off by 3 times its size; largest difference at [1, 2]: "
+                                   f"yours {yours:.4g}, expected {expected[1, 2]:.4g} (case {case.label}; ")
+    with pytest.raises(AssertionError, match=r"^dxt is wrong: off by 3\.\d% of its size; "):
+        hidden.grade_rnn_cell_backward(scaled("dxt", np.array([[1.1], [1.0], [1.0]])), "dxt")
+
+
+def test_tanh_applied_twice_is_named():
+    """1 - np.tanh(a_next)**2, the commonest wrong tanh derivative, written by hand here."""
+    def tanh_twice(da_next, cache):
+        a_next, a_prev, xt, p = cache
+        dtanh = 1 - np.tanh(a_next) ** 2
+        dz = dtanh * da_next
+        return {"dxt": np.dot(p["Wax"].T, dz), "da_prev": np.dot(p["Waa"].T, dz), "dWax": np.dot(dz, xt.T),
+                "dWaa": np.dot(dz, a_prev.T), "dba": np.sum(dz, axis=1, keepdims=True)}
+    for part in ("dxt", "da_prev", "params"):
+        with pytest.raises(AssertionError, match=r"Known mistake \[tanh_applied_twice\]: tanh is applied twice"):
+            hidden.grade_rnn_cell_backward(tanh_twice, part)
+
+
+def test_a_pattern_of_wrong_gradients_that_no_mistake_explains_says_where_to_look():
+    def dz_cubed(da_next, cache):            # a wrong dz that is no catalogued mistake
+        a_next, a_prev, xt, p = cache
+        dz = (1 - a_next ** 3) * da_next
+        return {"dxt": p["Wax"].T @ dz, "da_prev": p["Waa"].T @ dz, "dWax": dz @ xt.T,
+                "dWaa": dz @ a_prev.T, "dba": dz.sum(axis=1, keepdims=True)}
+    with pytest.raises(AssertionError) as e:
+        hidden.grade_rnn_cell_backward(dz_cubed, "dxt")
+    assert str(e.value).endswith("All five gradients are wrong: look at the gradient through tanh, dz, first; "
+                                 "every one of them is computed from it.")
+    assert "Known mistake" not in str(e.value)
+    # only dxt wrong: no pattern of several outputs, so no pointer
+    with pytest.raises(AssertionError) as e:
+        hidden.grade_rnn_cell_backward(scaled("dxt", 1.1), "dxt")
+    assert str(e.value).endswith("cases wrong).")
+
+
+def test_patterns_name_outputs_that_their_functions_return():
+    from autograder import mistakes
+    for p in mistakes.patterns():
+        assert len(p.wrong) > 1, f"{p.function}: a pattern of one output adds nothing to the message"
+        every = set().union(*(set(m.wrong) for m in mistakes.catalogue(p.function)))
+        assert p.wrong <= every, f"{p.function}: {sorted(p.wrong - every)} are not outputs of its mistakes"
+
+
 @pytest.mark.parametrize("result, message", [
     ((1, 2), "must return a dict"),
     ({"dxt": None}, "dxt is missing"),
@@ -151,7 +228,8 @@ WRONG_CACHES = {
         r"cache is wrong: its entry 2 \(xt\) (has shape|differs)"),
     "rnn_cell_forward: a_prev and a_next swapped": (
         hidden.grade_rnn_cell_forward, ref.rnn_cell_forward, lambda c, *a: (c[1], c[0]) + c[2:],
-        r"cache is wrong: its entry 0 \(a_next\) differs from the reference \(max relative error"),
+        r"cache is wrong: its entry 0 \(a_next\) differs from the reference \(off by 157% of its size; largest difference at \[3, 0\]: "
+        r"yours 1.213, expected -0.9923\)"),
     "rnn_cell_forward: no parameters": (
         hidden.grade_rnn_cell_forward, ref.rnn_cell_forward, lambda c, *a: c[:3],
         r"cache does not have the documented layout \(a_next, a_prev, xt, parameters\): it is a tuple of 3 entries"),

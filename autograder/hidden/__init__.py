@@ -25,6 +25,7 @@ import numpy as np
 from .. import mistakes
 from ..diagnostics import describe, is_close
 from ..judge import CallAborted, Remote, judging, time_limit
+from ..student.bptt_utils import mistake_line, pattern_line
 from .caches import Cache, CacheValue
 
 
@@ -217,7 +218,7 @@ def grade(fn, reference, cases, keys, *, name, outputs=None, sequence=False, swa
     - sequence: outputs have time on their last axis; messages then name the wrong steps
     - swap: names to replace in fn's globals while it runs, e.g. {"rnn_cell_backward": ref}
     """
-    problems, student_outs = [], []
+    problems, student_outs, expected_outs = [], [], []
     for case in cases:
         restore_numpy()
         started = time.perf_counter()
@@ -229,6 +230,7 @@ def grade(fn, reference, cases, keys, *, name, outputs=None, sequence=False, swa
         except CallAborted as e:
             raise CallAborted(_aborted(name, case, e, seconds, reference_seconds), e.lost) from None
         student_outs.append(out)
+        expected_outs.append(expected)
         if error:
             problems.append((case, error))
             continue
@@ -243,8 +245,22 @@ def grade(fn, reference, cases, keys, *, name, outputs=None, sequence=False, swa
     message = f"{msg} (case {case.label}; {len(problems)} of {len(cases)} cases wrong)."
     known = _known_mistake(name, cases, outputs, student_outs, keys, every=tuple(expected))
     if known:
-        message += f" Known mistake [{known.id}]: {known.hint}."
+        message += " " + mistake_line(known.id, known.hint)
+    elif mistakes.patterns(name):
+        look = mistakes.where_to_look(name, _wrong_outputs(student_outs, expected_outs, sequence),
+                                      {k for expected in expected_outs for k in expected})
+        if look:
+            message += " " + pattern_line(look.hint)
     raise AssertionError(message)
+
+
+def _wrong_outputs(student_outs, expected_outs, sequence):
+    """The outputs that are wrong on some case (of the cases where the function returned)."""
+    wrong = set()
+    for out, expected in zip(student_outs, expected_outs):
+        if out is not None:
+            wrong |= {k for k in expected if k not in out or _describe(k, out[k], expected[k], sequence)}
+    return wrong
 
 
 def _aborted(name, case, e, seconds, reference_seconds):
@@ -267,6 +283,8 @@ def _known_mistake(name, cases, outputs, student_outs, keys, every):
         if not set(m.wrong) & set(keys):      # right on these outputs: it cannot explain this failure
             continue
         mistake_outs = [_run(m.impl, c.args, outputs, name)[0] for c in cases]
+        if all(o is None for o in mistake_outs):    # a mistake that fails on every case tells nothing
+            continue
         pairs = list(zip(student_outs, mistake_outs))
         if all(_matches(s, o, keys) for s, o in pairs):
             if all(_matches(s, o, every) for s, o in pairs):

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..diagnostics import NOT_NUMBERS, TOLERANCE, finite_parts, same_non_finite
 from ..student.wire import Opaque
-from ..student.bptt_utils import relative_error
+from ..student.bptt_utils import difference, relative_error
 
 
 class Entries:
@@ -154,7 +154,7 @@ def _array_difference(got, expected):
         return f"has shape {got.shape}, expected {expected.shape}"
     if not same_non_finite(got, expected):
         return "differs from the reference (it has NaN or inf in other places)"
-    err = relative_error(*finite_parts(got, expected))
-    if err >= TOLERANCE:
-        return f"differs from the reference (max relative error {err:.2g})"
+    got, expected = finite_parts(got, expected)
+    if relative_error(got, expected) >= TOLERANCE:
+        return f"differs from the reference ({difference(got, expected)})"
     return None

@@ -8,7 +8,12 @@ One catalogue feeds two things:
 
 A mistake is a function with the signature of the API function it imitates. Its source is
 pasted into a notebook under the API name, so it may only use numpy (as np) and the names
-that the notebook itself defines (its other functions).
+that the notebook itself defines (its other functions, and the globals of its visible tests).
+
+Beside the mistakes, each module keeps a small table of patterns: sets of wrong outputs that
+point to one place ("all five are wrong: look at dz first"), said when no catalogued mistake
+explains a failure. The visible tests get both from known_mistakes.json beside each notebook,
+which tools/known_mistakes.py generates from this catalogue.
 """
 import importlib
 import inspect
@@ -33,7 +38,15 @@ class Mistake:
         return src.replace(f"def {self.id}(", f"def {self.function}(", 1)
 
 
+@dataclass(frozen=True)
+class Pattern:
+    function: str            # the API function
+    wrong: frozenset         # exactly the outputs that are wrong
+    hint: str                # where to look
+
+
 _CATALOGUE = {}
+_PATTERNS = {}
 
 
 def mistake(function, wrong, hint):
@@ -61,3 +74,23 @@ def catalogue(function=None):
 def get(mistake_id):
     _load()
     return _CATALOGUE[mistake_id]
+
+
+def pattern(function, wrong, hint):
+    """Register where to look when exactly the outputs in wrong of function are wrong."""
+    _PATTERNS[(function, frozenset(wrong))] = Pattern(function, frozenset(wrong), hint)
+
+
+def patterns(function=None):
+    """All patterns, or those of one API function."""
+    _load()
+    return [p for p in _PATTERNS.values() if function in (None, p.function)]
+
+
+def where_to_look(function, wrong, outputs):
+    """The pattern of function that says where to look when the outputs in wrong, of those in
+    outputs, are wrong: the one whose outputs that exist (a case of one layer has no dx2) are
+    exactly those. None when none is."""
+    _load()
+    wrong = set(wrong)
+    return next((p for p in patterns(function) if wrong and p.wrong & set(outputs) == wrong), None)

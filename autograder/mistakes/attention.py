@@ -10,7 +10,7 @@ import numpy as np
 from ..reference.attention import attention_backward, attention_forward
 from ..reference.lstm import lstm_backward, lstm_forward
 from ..reference.rnn import rnn_cell_backward, rnn_cell_forward
-from . import mistake
+from . import mistake, pattern
 
 STEP_PARAMS = ("dWa", "dWs", "db", "dv")
 STEP_ALL = ("ds_prev", "da") + STEP_PARAMS
@@ -154,6 +154,37 @@ def scorer_tanh_derivative_missing(dcontext, cache):
             "db": dz_sum.sum(axis=1, keepdims=True), "dv": np.tensordot(de, h, axes=([1, 2], [1, 2]))}
 
 
+@mistake("attention_backward", wrong=("ds_prev", "da", "dWa", "dWs", "db"),
+         hint="tanh is applied twice in the scorer's gradient: h is already tanh(z), so its derivative is "
+              "1 - h**2; 1 - np.tanh(h)**2 takes the tanh of h once more")
+def scorer_tanh_applied_twice(dcontext, cache):
+    s_prev, a, h, alpha, parameters = cache
+    dalpha = np.sum(a * dcontext[:, :, None], axis=0, keepdims=True)
+    de = alpha * (dalpha - np.sum(alpha * dalpha, axis=2, keepdims=True))
+    Wa, Ws, v = parameters["Wa"], parameters["Ws"], parameters["v"]
+    dz = v.T[:, :, None] * de * (1 - np.tanh(h) ** 2)
+    dz_sum = dz.sum(axis=2)
+    return {"ds_prev": Ws.T @ dz_sum, "da": alpha * dcontext[:, :, None] + np.tensordot(Wa.T, dz, axes=1),
+            "dWa": np.tensordot(dz, a, axes=([1, 2], [1, 2])), "dWs": dz_sum @ s_prev.T,
+            "db": dz_sum.sum(axis=1, keepdims=True), "dv": np.tensordot(de, h, axes=([1, 2], [1, 2]))}
+
+
+@mistake("attention_backward", wrong=("ds_prev", "da", "dWa", "dWs", "db"),
+         hint="the scorer's gradient uses sigmoid's derivative, h * (1 - h); the scorer is a tanh, "
+              "h = tanh(z), so dz = (v.T * de) * (1 - h**2)")
+def scorer_sigmoid_derivative(dcontext, cache):
+    s_prev, a, h, alpha, parameters = cache
+    dalpha = np.sum(a * dcontext[:, :, None], axis=0, keepdims=True)
+    de = alpha * (dalpha - np.sum(alpha * dalpha, axis=2, keepdims=True))
+    Wa, Ws, v = parameters["Wa"], parameters["Ws"], parameters["v"]
+    dz = v.T[:, :, None] * de * h * (1 - h)
+    dz_sum = dz.sum(axis=2)
+    return {"ds_prev": Ws.T @ dz_sum, "da": alpha * dcontext[:, :, None] + np.tensordot(Wa.T, dz, axes=1),
+            "dWa": np.tensordot(dz, a, axes=([1, 2], [1, 2])), "dWs": dz_sum @ s_prev.T,
+            "db": dz_sum.sum(axis=1, keepdims=True), "dv": np.tensordot(de, h, axes=([1, 2], [1, 2]))}
+
+
+
 @mistake("attention_backward", wrong=("dWs",),
          hint="dWs is the transpose of what it should be (s_prev @ dz.T): as for any W @ x, "
               "dWs = (sum over t of dz<t>) @ s_prev.T, of shape (n_e, n_s)")
@@ -182,6 +213,14 @@ def ds_prev_averaged_over_the_input_steps(dcontext, cache):
     return {"ds_prev": Ws.T @ dz.mean(axis=2), "da": alpha * dcontext[:, :, None] + np.tensordot(Wa.T, dz, axes=1),
             "dWa": np.tensordot(dz, a, axes=([1, 2], [1, 2])), "dWs": dz_sum @ s_prev.T,
             "db": dz_sum.sum(axis=1, keepdims=True), "dv": np.tensordot(de, h, axes=([1, 2], [1, 2]))}
+
+
+# where to look, when no mistake above explains which gradients of attention_backward are wrong
+pattern("attention_backward", STEP_ALL,
+        "every gradient is wrong, dv too: look at the scores' gradient de first: dalpha from the context, "
+        "then the softmax's Jacobian")
+pattern("attention_backward", ("ds_prev", "da", "dWa", "dWs", "db"),
+        "every gradient but dv is wrong, so de is right: look at dz, the gradient through the scorer's tanh")
 
 
 # ---- seq2seq_forward -----------------------------------------------------------------------
@@ -350,3 +389,46 @@ def initial_state_gradient_dropped(dz, caches):
     return {"dx": enc["dx"],
             "encoder": {k: enc[k] for k in ("dWf", "dbf", "dWi", "dbi", "dWc", "dbc", "dWo", "dbo")},
             "attention": attention, "decoder": dec}
+
+
+@mistake("seq2seq_backward", wrong=("dx",) + ENCODER + ATTENTION + DECODER_CELL,
+         hint="tanh is applied twice in the decoder's gradient: its state s<t> is already tanh(...), so the "
+              "derivative is 1 - s**2; 1 - np.tanh(s)**2 takes the tanh once more. (rnn_cell_backward, from "
+              "assignment 01, computes the decoder cell's gradients for you)")
+def decoder_tanh_applied_twice(dz, caches):
+    encoder_caches, attention_caches, decoder_caches = caches
+    decoder = decoder_caches[0][3]
+    a = attention_caches[0][1]
+    T_y = dz.shape[2]
+    da = np.zeros_like(a)
+    attention = {"dWa": 0, "dWs": 0, "db": 0, "dv": 0}
+    dec = {"dWax": 0, "dWaa": 0, "dba": 0, "dWya": 0, "dby": 0}
+    ds_next = np.zeros_like(a[:, :, 0])
+    for t in reversed(range(T_y)):
+        s, s_prev, context, _ = decoder_caches[t]
+        dec["dWya"] = dec["dWya"] + dz[:, :, t] @ s.T
+        dec["dby"] = dec["dby"] + dz[:, :, t].sum(axis=1, keepdims=True)
+        dzs = (1 - np.tanh(s) ** 2) * (decoder["Wya"].T @ dz[:, :, t] + ds_next)
+        dec["dWax"] = dec["dWax"] + dzs @ context.T
+        dec["dWaa"] = dec["dWaa"] + dzs @ s_prev.T
+        dec["dba"] = dec["dba"] + dzs.sum(axis=1, keepdims=True)
+        g = attention_backward(decoder["Wax"].T @ dzs, attention_caches[t])
+        for k in attention:
+            attention[k] = attention[k] + g[k]
+        da += g["da"]
+        ds_next = decoder["Waa"].T @ dzs + g["ds_prev"]
+    da[:, :, -1] += ds_next                   # s<0> = a<T_x>
+    enc = lstm_backward(da, encoder_caches)
+    return {"dx": enc["dx"],
+            "encoder": {k: enc[k] for k in ("dWf", "dbf", "dWi", "dbi", "dWc", "dbc", "dWo", "dbo")},
+            "attention": attention, "decoder": dec}
+
+
+# where to look, when no mistake above explains which gradients of seq2seq_backward are wrong (its
+# attention, encoder and decoder cell are the correct ones while it is graded)
+pattern("seq2seq_backward", ("dx",) + ENCODER,
+        "the decoder's and the attention's gradients are right, and dx and the encoder's are wrong: look at da, "
+        "what the decoder sends back to the encoder's states (every output step's attention, and s<0> = a<T_x>)")
+pattern("seq2seq_backward", ("dx",) + ENCODER + ATTENTION + DECODER_CELL,
+        "every gradient but the output layer's (dWya, dby) is wrong: look at the gradient carried back from "
+        "step t+1 to the decoder's state, first")

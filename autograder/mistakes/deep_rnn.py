@@ -11,7 +11,7 @@ from ..reference.deep_rnn import (embedding_backward, embedding_forward, layer_p
                                   softmax_loss_backward, softmax_loss_forward, stacked_rnn_backward,
                                   stacked_rnn_forward)
 from ..reference.rnn import rnn_backward, rnn_forward, softmax
-from . import mistake
+from . import mistake, pattern
 
 LAYERS = ("dx1", "dx2", "dx3", "da0", "dWax1", "dWaa1", "dba1", "dWax2", "dWaa2", "dba2",
           "dWax3", "dWaa3", "dba3")
@@ -73,6 +73,13 @@ def output_gradients_overwritten(cache):
         dWya = dy[:, :, t] @ a[:, :, t].T
         dby = dy[:, :, t].sum(axis=1, keepdims=True)
     return {"dy": dy, "da": da, "dWya": dWya, "dby": dby}
+
+
+# where to look, when no mistake above explains which gradients of softmax_loss_backward are wrong
+pattern("softmax_loss_backward", ("dy", "da", "dWya", "dby"),
+        "every gradient is wrong: look at dy first, the gradient of the logits; the others are computed from it")
+pattern("softmax_loss_backward", ("dWya", "dby"),
+        "dy and da are right: look at how dWya and dby add up over the batch and the time steps")
 
 
 # ---- embedding_backward ------------------------------------------------------------------
@@ -151,6 +158,42 @@ def da_added_to_every_layer(da, caches):
             da_layer = da + g["dx"]
     gradients["da0"] = da0
     return gradients
+
+
+@mistake("stacked_rnn_backward", wrong=LAYERS,
+         hint="tanh is applied twice in the layers' gradient: a_next is already tanh(z), so the tanh derivative "
+              "is 1 - a_next**2; 1 - np.tanh(a_next)**2 takes the tanh once more. (rnn_backward, from assignment "
+              "01, does a layer's backward pass for you)")
+def layer_tanh_applied_twice(da, caches):
+    L = len(caches)
+    gradients = {}
+    da0 = np.zeros((L,) + da.shape[:2])
+    for l in reversed(range(1, L + 1)):
+        cell_caches, x = caches[l - 1]
+        dx = np.zeros_like(x)
+        p = cell_caches[0][3]
+        dWax, dWaa, dba = np.zeros_like(p["Wax"]), np.zeros_like(p["Waa"]), np.zeros_like(p["ba"])
+        da_prevt = np.zeros(da.shape[:2])
+        for t in reversed(range(x.shape[2])):
+            a_next, a_prev, xt, p = cell_caches[t]
+            dz = (1 - np.tanh(a_next) ** 2) * (da[:, :, t] + da_prevt)
+            dx[:, :, t] = p["Wax"].T @ dz
+            da_prevt = p["Waa"].T @ dz
+            dWax += dz @ xt.T
+            dWaa += dz @ a_prev.T
+            dba += dz.sum(axis=1, keepdims=True)
+        gradients[f"dx{l}"], gradients[f"dWax{l}"], gradients[f"dWaa{l}"], gradients[f"dba{l}"] = dx, dWax, dWaa, dba
+        da0[l - 1] = da_prevt
+        da = dx
+    gradients["da0"] = da0
+    return gradients
+
+
+# where to look, when no mistake above explains which gradients of stacked_rnn_backward are wrong
+# (its rnn_backward is the correct one while it is graded)
+pattern("stacked_rnn_backward", LAYERS,
+        "every layer's gradients are wrong, the top layer's too: look at the top layer first, which gets the "
+        "loss's da; each layer below gets the dx of the layer above it")
 
 
 # ---- model_loss_and_gradients ------------------------------------------------------------

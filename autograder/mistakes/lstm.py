@@ -7,7 +7,8 @@ numpy and what the notebook defines (sigmoid, softmax, lstm_cell_backward).
 import numpy as np
 
 from ..reference.lstm import lstm_cell_backward, lstm_cell_forward, sigmoid, softmax
-from . import mistake
+from ..student.bptt_utils import lstm_parameters
+from . import mistake, pattern
 
 PARAMS = ("dWf", "dbf", "dWi", "dbi", "dWc", "dbc", "dWo", "dbo")
 CELL_ALL = ("dxt", "da_prev", "dc_prev") + PARAMS
@@ -214,6 +215,182 @@ def output_gate_sigmoid_derivative_missing(da_next, dc_next, cache):
             "dWo": dzo @ concat.T, "dbo": dzo.sum(axis=1, keepdims=True)}
 
 
+@mistake("lstm_cell_backward", wrong=("dxt", "da_prev", "dWc", "dbc"),
+         hint="tanh is applied twice in the candidate's gradient: cct is already tanh(zc), so its derivative "
+              "is 1 - cct**2; 1 - np.tanh(cct)**2 takes the tanh of cct once more")
+def candidate_tanh_applied_twice(da_next, dc_next, cache):
+    a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters = cache
+    n_a = a_next.shape[0]
+    dc = dc_next + da_next * ot * (1 - np.tanh(c_next) ** 2)
+    dzf = dc * c_prev * ft * (1 - ft)
+    dzi = dc * cct * it * (1 - it)
+    dzc = dc * it * (1 - np.tanh(cct) ** 2)
+    dzo = da_next * np.tanh(c_next) * ot * (1 - ot)
+    concat = np.concatenate([a_prev, xt], axis=0)
+    W = parameters
+    dconcat = W["Wf"].T @ dzf + W["Wi"].T @ dzi + W["Wc"].T @ dzc + W["Wo"].T @ dzo
+    return {"dxt": dconcat[n_a:], "da_prev": dconcat[:n_a], "dc_prev": dc * ft,
+            "dWf": dzf @ concat.T, "dbf": dzf.sum(axis=1, keepdims=True),
+            "dWi": dzi @ concat.T, "dbi": dzi.sum(axis=1, keepdims=True),
+            "dWc": dzc @ concat.T, "dbc": dzc.sum(axis=1, keepdims=True),
+            "dWo": dzo @ concat.T, "dbo": dzo.sum(axis=1, keepdims=True)}
+
+
+@mistake("lstm_cell_backward", wrong=("dxt", "da_prev", "dc_prev") + PARAMS[:6],
+         hint="tanh is applied twice on the route from a_next into c_next: with tanh_c = np.tanh(c_next), "
+              "the derivative of tanh(c_next) is 1 - tanh_c**2; 1 - np.tanh(tanh_c)**2 takes the tanh once more")
+def cell_state_tanh_applied_twice(da_next, dc_next, cache):
+    a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters = cache
+    n_a = a_next.shape[0]
+    dc = dc_next + da_next * ot * (1 - np.tanh(np.tanh(c_next)) ** 2)
+    dzf = dc * c_prev * ft * (1 - ft)
+    dzi = dc * cct * it * (1 - it)
+    dzc = dc * it * (1 - cct ** 2)
+    dzo = da_next * np.tanh(c_next) * ot * (1 - ot)
+    concat = np.concatenate([a_prev, xt], axis=0)
+    W = parameters
+    dconcat = W["Wf"].T @ dzf + W["Wi"].T @ dzi + W["Wc"].T @ dzc + W["Wo"].T @ dzo
+    return {"dxt": dconcat[n_a:], "da_prev": dconcat[:n_a], "dc_prev": dc * ft,
+            "dWf": dzf @ concat.T, "dbf": dzf.sum(axis=1, keepdims=True),
+            "dWi": dzi @ concat.T, "dbi": dzi.sum(axis=1, keepdims=True),
+            "dWc": dzc @ concat.T, "dbc": dzc.sum(axis=1, keepdims=True),
+            "dWo": dzo @ concat.T, "dbo": dzo.sum(axis=1, keepdims=True)}
+
+
+@mistake("lstm_cell_backward", wrong=("dxt", "da_prev", "dWc", "dbc"),
+         hint="the candidate's gradient uses sigmoid's derivative, cct * (1 - cct); the candidate is a tanh, "
+              "cct = tanh(zc), so dzc = dc * it * (1 - cct**2). Sigmoid's derivative belongs to the three gates")
+def candidate_with_sigmoid_derivative(da_next, dc_next, cache):
+    a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters = cache
+    n_a = a_next.shape[0]
+    dc = dc_next + da_next * ot * (1 - np.tanh(c_next) ** 2)
+    dzf = dc * c_prev * ft * (1 - ft)
+    dzi = dc * cct * it * (1 - it)
+    dzc = dc * it * cct * (1 - cct)
+    dzo = da_next * np.tanh(c_next) * ot * (1 - ot)
+    concat = np.concatenate([a_prev, xt], axis=0)
+    W = parameters
+    dconcat = W["Wf"].T @ dzf + W["Wi"].T @ dzi + W["Wc"].T @ dzc + W["Wo"].T @ dzo
+    return {"dxt": dconcat[n_a:], "da_prev": dconcat[:n_a], "dc_prev": dc * ft,
+            "dWf": dzf @ concat.T, "dbf": dzf.sum(axis=1, keepdims=True),
+            "dWi": dzi @ concat.T, "dbi": dzi.sum(axis=1, keepdims=True),
+            "dWc": dzc @ concat.T, "dbc": dzc.sum(axis=1, keepdims=True),
+            "dWo": dzo @ concat.T, "dbo": dzo.sum(axis=1, keepdims=True)}
+
+
+@mistake("lstm_cell_backward", wrong=("dxt", "da_prev", "dWf", "dbf", "dWi", "dbi", "dWo", "dbo"),
+         hint="the gates' gradients use tanh's derivative, 1 - g**2; the gates are sigmoids, so each takes "
+              "g * (1 - g): dzf = dft * ft * (1 - ft), and likewise for it and ot. Tanh's belongs to the candidate")
+def gates_with_tanh_derivative(da_next, dc_next, cache):
+    a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters = cache
+    n_a = a_next.shape[0]
+    dc = dc_next + da_next * ot * (1 - np.tanh(c_next) ** 2)
+    dzf = dc * c_prev * (1 - ft ** 2)
+    dzi = dc * cct * (1 - it ** 2)
+    dzc = dc * it * (1 - cct ** 2)
+    dzo = da_next * np.tanh(c_next) * (1 - ot ** 2)
+    concat = np.concatenate([a_prev, xt], axis=0)
+    W = parameters
+    dconcat = W["Wf"].T @ dzf + W["Wi"].T @ dzi + W["Wc"].T @ dzc + W["Wo"].T @ dzo
+    return {"dxt": dconcat[n_a:], "da_prev": dconcat[:n_a], "dc_prev": dc * ft,
+            "dWf": dzf @ concat.T, "dbf": dzf.sum(axis=1, keepdims=True),
+            "dWi": dzi @ concat.T, "dbi": dzi.sum(axis=1, keepdims=True),
+            "dWc": dzc @ concat.T, "dbc": dzc.sum(axis=1, keepdims=True),
+            "dWo": dzo @ concat.T, "dbo": dzo.sum(axis=1, keepdims=True)}
+
+
+@mistake("lstm_cell_backward", wrong=("dxt", "da_prev") + PARAMS,
+         hint="sigmoid's and tanh's derivatives are swapped: the gates ft, it, ot are sigmoids, each with "
+              "derivative g * (1 - g); the candidate cct is a tanh, with derivative 1 - cct**2")
+def sigmoid_and_tanh_derivatives_swapped(da_next, dc_next, cache):
+    a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters = cache
+    n_a = a_next.shape[0]
+    dc = dc_next + da_next * ot * (1 - np.tanh(c_next) ** 2)
+    dzf = dc * c_prev * (1 - ft ** 2)
+    dzi = dc * cct * (1 - it ** 2)
+    dzc = dc * it * cct * (1 - cct)
+    dzo = da_next * np.tanh(c_next) * (1 - ot ** 2)
+    concat = np.concatenate([a_prev, xt], axis=0)
+    W = parameters
+    dconcat = W["Wf"].T @ dzf + W["Wi"].T @ dzi + W["Wc"].T @ dzc + W["Wo"].T @ dzo
+    return {"dxt": dconcat[n_a:], "da_prev": dconcat[:n_a], "dc_prev": dc * ft,
+            "dWf": dzf @ concat.T, "dbf": dzf.sum(axis=1, keepdims=True),
+            "dWi": dzi @ concat.T, "dbi": dzi.sum(axis=1, keepdims=True),
+            "dWc": dzc @ concat.T, "dbc": dzc.sum(axis=1, keepdims=True),
+            "dWo": dzo @ concat.T, "dbo": dzo.sum(axis=1, keepdims=True)}
+
+
+@mistake("lstm_cell_backward", wrong=("dxt", "da_prev", "dWi", "dbi"),
+         hint="the update gate's gradient skips the sigmoid derivative: it = sigmoid(zi), so "
+              "dzi = dit * it * (1 - it)")
+def update_gate_sigmoid_derivative_missing(da_next, dc_next, cache):
+    a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters = cache
+    n_a = a_next.shape[0]
+    dc = dc_next + da_next * ot * (1 - np.tanh(c_next) ** 2)
+    dzf = dc * c_prev * ft * (1 - ft)
+    dzi = dc * cct
+    dzc = dc * it * (1 - cct ** 2)
+    dzo = da_next * np.tanh(c_next) * ot * (1 - ot)
+    concat = np.concatenate([a_prev, xt], axis=0)
+    W = parameters
+    dconcat = W["Wf"].T @ dzf + W["Wi"].T @ dzi + W["Wc"].T @ dzc + W["Wo"].T @ dzo
+    return {"dxt": dconcat[n_a:], "da_prev": dconcat[:n_a], "dc_prev": dc * ft,
+            "dWf": dzf @ concat.T, "dbf": dzf.sum(axis=1, keepdims=True),
+            "dWi": dzi @ concat.T, "dbi": dzi.sum(axis=1, keepdims=True),
+            "dWc": dzc @ concat.T, "dbc": dzc.sum(axis=1, keepdims=True),
+            "dWo": dzo @ concat.T, "dbo": dzo.sum(axis=1, keepdims=True)}
+
+
+@mistake("lstm_cell_backward", wrong=("dxt", "da_prev", "dWf", "dbf"),
+         hint="the forget gate's gradient skips the sigmoid derivative: ft = sigmoid(zf), so "
+              "dzf = dft * ft * (1 - ft)")
+def forget_gate_sigmoid_derivative_missing(da_next, dc_next, cache):
+    a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters = cache
+    n_a = a_next.shape[0]
+    dc = dc_next + da_next * ot * (1 - np.tanh(c_next) ** 2)
+    dzf = dc * c_prev
+    dzi = dc * cct * it * (1 - it)
+    dzc = dc * it * (1 - cct ** 2)
+    dzo = da_next * np.tanh(c_next) * ot * (1 - ot)
+    concat = np.concatenate([a_prev, xt], axis=0)
+    W = parameters
+    dconcat = W["Wf"].T @ dzf + W["Wi"].T @ dzi + W["Wc"].T @ dzc + W["Wo"].T @ dzo
+    return {"dxt": dconcat[n_a:], "da_prev": dconcat[:n_a], "dc_prev": dc * ft,
+            "dWf": dzf @ concat.T, "dbf": dzf.sum(axis=1, keepdims=True),
+            "dWi": dzi @ concat.T, "dbi": dzi.sum(axis=1, keepdims=True),
+            "dWc": dzc @ concat.T, "dbc": dzc.sum(axis=1, keepdims=True),
+            "dWo": dzo @ concat.T, "dbo": dzo.sum(axis=1, keepdims=True)}
+
+
+# The notebook's global of its visible tests, as they leave it for the graded cells of
+# lstm_cell_backward: a function that reads it passes the visible tests, which call it with these
+# very parameters, and fails on the hidden cases, whose parameters differ (or whose shapes do).
+parameters_tmp = lstm_parameters(n_x=3, n_a=5, n_y=2, seed=1)
+
+
+@mistake("lstm_cell_backward", wrong=CELL_ALL,
+         hint="the weights come from parameters_tmp, a global of the notebook's visible tests, and not from "
+              "the cache: the visible tests pass only because they use those very parameters. Take "
+              "Wf, Wi, Wc and Wo from the parameters in the cache")
+def lstm_weights_from_the_notebooks_global(da_next, dc_next, cache):
+    a_next, c_next, a_prev, c_prev, ft, it, cct, ot, xt, parameters = cache
+    n_a = a_next.shape[0]
+    dc = dc_next + da_next * ot * (1 - np.tanh(c_next) ** 2)
+    dzf = dc * c_prev * ft * (1 - ft)
+    dzi = dc * cct * it * (1 - it)
+    dzc = dc * it * (1 - cct ** 2)
+    dzo = da_next * np.tanh(c_next) * ot * (1 - ot)
+    concat = np.concatenate([a_prev, xt], axis=0)
+    W = parameters_tmp
+    dconcat = W["Wf"].T @ dzf + W["Wi"].T @ dzi + W["Wc"].T @ dzc + W["Wo"].T @ dzo
+    return {"dxt": dconcat[n_a:], "da_prev": dconcat[:n_a], "dc_prev": dc * ft,
+            "dWf": dzf @ concat.T, "dbf": dzf.sum(axis=1, keepdims=True),
+            "dWi": dzi @ concat.T, "dbi": dzi.sum(axis=1, keepdims=True),
+            "dWc": dzc @ concat.T, "dbc": dzc.sum(axis=1, keepdims=True),
+            "dWo": dzo @ concat.T, "dbo": dzo.sum(axis=1, keepdims=True)}
+
+
+
 @mistake("lstm_cell_backward", wrong=("dxt", "da_prev"),
          hint="the a_prev and xt parts of the weights are swapped. concat = [a_prev; xt] puts a_prev "
               "first, so the first n_a columns of each W multiply a_prev: "
@@ -255,6 +432,28 @@ def weight_gradients_with_xt_first(da_next, dc_next, cache):
             "dWi": dzi @ concat.T, "dbi": dzi.sum(axis=1, keepdims=True),
             "dWc": dzc @ concat.T, "dbc": dzc.sum(axis=1, keepdims=True),
             "dWo": dzo @ concat.T, "dbo": dzo.sum(axis=1, keepdims=True)}
+
+
+# where to look, when no mistake above explains which gradients of lstm_cell_backward are wrong
+pattern("lstm_cell_backward", ("dxt", "da_prev", "dc_prev") + PARAMS[:6],
+        "every gradient but the output gate's is wrong, dc_prev too: look at dc, the gradient of c_next, first: "
+        "it adds its two routes, dc_next and the one through a_next = ot * tanh(c_next)")
+pattern("lstm_cell_backward", ("dxt", "da_prev", "dWo", "dbo"),
+        "of the gates, only the output gate's gradients are wrong: look at dot and dzo")
+pattern("lstm_cell_backward", ("dxt", "da_prev", "dWf", "dbf"),
+        "of the gates, only the forget gate's gradients are wrong: look at dft and dzf")
+pattern("lstm_cell_backward", ("dxt", "da_prev", "dWi", "dbi"),
+        "of the gates, only the update gate's gradients are wrong: look at dit and dzi")
+pattern("lstm_cell_backward", ("dxt", "da_prev", "dWc", "dbc"),
+        "only the candidate's gradients are wrong: look at dcct and dzc")
+pattern("lstm_cell_backward", ("dxt", "da_prev", "dWf", "dbf", "dWi", "dbi", "dWo", "dbo"),
+        "the three gates' gradients are wrong and the candidate's are right: look at what the gates share, "
+        "the derivative of their sigmoid")
+pattern("lstm_cell_backward", ("dxt", "da_prev"),
+        "only dxt and da_prev are wrong, so every dz is right: look at dconcat, the sum of the four W.T @ dz, "
+        "and how it is split between a_prev and xt")
+pattern("lstm_cell_backward", ("dWf", "dWi", "dWc", "dWo"),
+        "only the four weight gradients are wrong, so every dz is right: look at the concat that they multiply")
 
 
 # ---- lstm_backward -----------------------------------------------------------------------
@@ -353,3 +552,14 @@ def lstm_parameter_gradients_overwritten(da, caches):
         for k in ("dWf", "dbf", "dWi", "dbi", "dWc", "dbc", "dWo", "dbo"):
             grads[k] = g[k]
     return {"dx": dx, "da0": da_prevt, **grads}
+
+
+# where to look, when no mistake above explains which gradients of lstm_backward are wrong (its
+# cell is the correct one while it is graded)
+pattern("lstm_backward", SEQ_ALL,
+        "every gradient is wrong: look at what each step's cell is given, da_next = da[:, :, t] plus the "
+        "da_prev carried from step t+1, and dc_next = the dc_prev carried from step t+1, and at the direction "
+        "of the loop")
+pattern("lstm_backward", PARAMS,
+        "dx and da0 are right, so every step's cell gets the right gradients: look at how the parameter "
+        "gradients of the steps add up")

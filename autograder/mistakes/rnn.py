@@ -3,7 +3,8 @@ and in rnn_cell_backward and rnn_backward."""
 import numpy as np
 
 from ..reference.rnn import rnn_cell_backward, rnn_cell_forward, softmax
-from . import mistake
+from ..student.bptt_utils import rnn_parameters
+from . import mistake, pattern
 
 PARAMS = ("dWax", "dWaa", "dba")
 CELL_ALL = ("dxt", "da_prev") + PARAMS
@@ -75,6 +76,43 @@ def tanh_derivative_missing(da_next, cache):
             "dWax": dz @ xt.T, "dWaa": dz @ a_prev.T, "dba": dz.sum(axis=1, keepdims=True)}
 
 
+@mistake("rnn_cell_backward", wrong=CELL_ALL,
+         hint="tanh is applied twice: a_next is already tanh(z), so the tanh derivative is 1 - a_next**2; "
+              "1 - np.tanh(a_next)**2 takes the tanh of a_next once more")
+def tanh_applied_twice(da_next, cache):
+    a_next, a_prev, xt, parameters = cache
+    dz = (1 - np.tanh(a_next) ** 2) * da_next
+    return {"dxt": parameters["Wax"].T @ dz, "da_prev": parameters["Waa"].T @ dz,
+            "dWax": dz @ xt.T, "dWaa": dz @ a_prev.T, "dba": dz.sum(axis=1, keepdims=True)}
+
+
+@mistake("rnn_cell_backward", wrong=CELL_ALL,
+         hint="the derivative used is sigmoid's, a_next * (1 - a_next); the cell's activation is tanh, "
+              "whose derivative is 1 - a_next**2")
+def sigmoid_derivative_for_tanh(da_next, cache):
+    a_next, a_prev, xt, parameters = cache
+    dz = a_next * (1 - a_next) * da_next
+    return {"dxt": parameters["Wax"].T @ dz, "da_prev": parameters["Waa"].T @ dz,
+            "dWax": dz @ xt.T, "dWaa": dz @ a_prev.T, "dba": dz.sum(axis=1, keepdims=True)}
+
+
+# The notebook's global of its visible tests, as they leave it for the graded cells of
+# rnn_cell_backward: a function that reads it passes the visible tests, which call it with these
+# very parameters, and fails on the hidden cases, whose parameters differ (or whose shapes do).
+parameters_tmp = rnn_parameters(n_x=3, n_a=5, n_y=2, seed=1)
+
+
+@mistake("rnn_cell_backward", wrong=CELL_ALL,
+         hint="the weights come from parameters_tmp, a global of the notebook's visible tests, and not from "
+              "the cache: the visible tests pass only because they use those very parameters. Take "
+              "Wax and Waa from the parameters in the cache (a_next, a_prev, xt, parameters)")
+def rnn_weights_from_the_notebooks_global(da_next, cache):
+    a_next, a_prev, xt, parameters = cache
+    dz = (1 - a_next ** 2) * da_next
+    return {"dxt": parameters_tmp["Wax"].T @ dz, "da_prev": parameters_tmp["Waa"].T @ dz,
+            "dWax": dz @ xt.T, "dWaa": dz @ a_prev.T, "dba": dz.sum(axis=1, keepdims=True)}
+
+
 @mistake("rnn_cell_backward", wrong=("dba",),
          hint="dba is a mean over the batch; the loss sums over the examples, so sum: dz.sum(axis=1, keepdims=True)")
 def dba_mean_over_batch(da_next, cache):
@@ -118,6 +156,18 @@ def dxt_uses_waa(da_next, cache):
     dz = (1 - a_next ** 2) * da_next
     return {"dxt": parameters["Waa"].T @ dz, "da_prev": parameters["Waa"].T @ dz,
             "dWax": dz @ xt.T, "dWaa": dz @ a_prev.T, "dba": dz.sum(axis=1, keepdims=True)}
+
+
+# where to look, when no mistake above explains which gradients of rnn_cell_backward are wrong
+pattern("rnn_cell_backward", CELL_ALL,
+        "all five gradients are wrong: look at the gradient through tanh, dz, first; every one of them is "
+        "computed from it")
+pattern("rnn_cell_backward", ("dxt", "da_prev"),
+        "dxt and da_prev are wrong but the parameter gradients are right, so dz is right: look at how dz goes "
+        "back through the weights to xt and a_prev")
+pattern("rnn_cell_backward", PARAMS,
+        "the parameter gradients are wrong but dxt and da_prev are right, so dz is right: look at how dz is "
+        "multiplied by the cell's inputs and summed over the m examples")
 
 
 # ---- rnn_backward ------------------------------------------------------------------------
@@ -253,3 +303,13 @@ def dx_never_stored(da, caches):
         dWaa += g["dWaa"]
         dba += g["dba"]
     return {"dx": dx, "da0": da_prevt, "dWax": dWax, "dWaa": dWaa, "dba": dba}
+
+
+# where to look, when no mistake above explains which gradients of rnn_backward are wrong (its
+# cell is the correct one while it is graded)
+pattern("rnn_backward", SEQ_ALL,
+        "every gradient is wrong: look at what each step's cell is given, da[:, :, t] plus the da_prev "
+        "carried back from step t+1, and at the direction of the loop")
+pattern("rnn_backward", PARAMS,
+        "dx and da0 are right, so every step's cell gets the right gradient: look at how the parameter "
+        "gradients of the steps add up")

@@ -1,8 +1,13 @@
 """Helpers for the notebooks' visible tests and gradient checks.
 
 This file ships with every release, next to the notebook. It holds no solutions: only ways to
-make test inputs, to compare arrays, and to check a gradient numerically.
+make test inputs, to compare arrays, to say how far an array is from the right one, to check a
+gradient numerically, and to name a known mistake from the data file known_mistakes.json beside
+the notebook (generated from the course's catalogue of mistakes by tools/known_mistakes.py).
 """
+import contextlib
+import json
+
 import numpy as np
 
 
@@ -67,6 +72,68 @@ def gradient_difference(grad, num):
     return float(np.linalg.norm(grad - num) / denom) if denom > 0 else 0.0
 
 
+# ---- how far an array is from the right one, in words ------------------------------------
+# The visible tests and the hidden tests' messages say it the same way: how big the error is
+# next to the right array (||yours - expected|| / ||expected||, in the Euclidean norm, uncapped),
+# or by what factor yours is too large when it is the right array scaled; then where the largest
+# difference is, with both values.
+
+def error_size(yours, expected):
+    """||yours - expected|| / ||expected||: the error next to the size of the right array,
+    uncapped (inf when expected is all zeros and yours is not)."""
+    yours, expected = np.asarray(yours, dtype=float), np.asarray(expected, dtype=float)
+    diff, size = np.linalg.norm(yours - expected), np.linalg.norm(expected)
+    return float(diff / size) if size > 0 else (0.0 if diff == 0 else float("inf"))
+
+
+def _amount(x):
+    """3.2, 12, 1234, 1.2e+05: a positive number as a reader wants it."""
+    return f"{x:.2g}" if x < 10 else f"{x:.0f}" if x < 1e4 else f"{x:.1e}"
+
+
+def how_far_off(yours, expected):
+    """How far yours (finite, of expected's shape) is from expected, in words: "off by 83% of its
+    size", "4 times too large", "of the wrong sign", "all zeros", ..."""
+    yours, expected = np.asarray(yours, dtype=float), np.asarray(expected, dtype=float)
+    size, yours_size = np.linalg.norm(expected), np.linalg.norm(yours)
+    if size == 0:
+        return "not zero, where it should be all zeros"
+    if yours_size == 0:
+        return "all zeros"
+    # yours is the right array times a factor k (a sum taken as a mean, a sign flipped)? Then say
+    # so, when k is a clear factor: below 2/3, above 1.5, or negative
+    k = float(np.sum(yours * expected) / size ** 2)
+    if np.linalg.norm(yours - k * expected) <= 1e-6 * yours_size and (k < 0 or not 2 / 3 < k < 1.5):
+        sign, k = ("of the wrong sign", -k) if k < 0 else ("", k)
+        if abs(k - 1) <= 1e-3:
+            return sign
+        factor = f"{k:.3g} times too large" if k > 1 else f"{1 / k:.3g} times too small"
+        return f"{sign} and {factor}" if sign else factor
+    r = error_size(yours, expected)
+    if r < 3:
+        percent = 100 * r
+        return f"off by {percent:.0f}% of its size" if percent >= 10 else f"off by {percent:.2g}% of its size"
+    return f"off by {_amount(r)} times its size"
+
+
+def largest_difference(yours, expected, label="expected"):
+    """Where yours differs most from expected, with both values: "largest difference at [2, 0]:
+    yours 0.5231, expected 0.1104" (label names the right value: "numerical" in gradient checks)."""
+    yours, expected = np.asarray(yours, dtype=float), np.asarray(expected, dtype=float)
+    i = np.unravel_index(int(np.argmax(np.abs(yours - expected))), expected.shape)
+    at = f" at [{', '.join(str(int(j)) for j in i)}]" if i else ""
+    return f"largest difference{at}: yours {yours[i]:.4g}, {label} {expected[i]:.4g}"
+
+
+def difference(yours, expected, label="expected"):
+    """How far yours is from expected and where, in one phrase: "off by 83% of its size; largest
+    difference at [2, 0]: yours 0.5231, expected 0.1104". yours has expected's shape."""
+    yours, expected = np.asarray(yours, dtype=float), np.asarray(expected, dtype=float)
+    if not np.all(np.isfinite(yours)):
+        return "it contains NaN or inf"
+    return f"{how_far_off(yours, expected)}; {largest_difference(yours, expected, label)}"
+
+
 def numerical_gradient(f, x, h=1e-5):
     """Central-difference gradient of the scalar function f() with respect to the array x.
 
@@ -96,14 +163,18 @@ def check_shape(name, value, shape):
 def check_close(name, yours, expected, tol=1e-6):
     """Compare your array with expected values; print one line and fail if they differ.
 
-    The printed line shows whether they agree to tol and the largest relative error. (Floating
-    point rarely gives the same last digits twice, so agreement to tol is what counts.)
+    They agree when every entry does to relative error tol (|a - b| / (|a| + |b|)): floating
+    point rarely gives the same last digits twice. The line says by how much and where they differ.
     """
     yours, expected = np.asarray(yours, dtype=float), np.asarray(expected, dtype=float)
     check_shape(name, yours, expected.shape)
-    err = relative_error(yours, expected)
-    print(f"{name:14s} {'ok' if err < tol else 'WRONG':5s} max relative error {err:.1e}")
-    assert err < tol, f"{name} is wrong: max relative error {err:.2g}\n  yours:    {yours.ravel()[:6]}\n  expected: {expected.ravel()[:6]}"
+    if relative_error(yours, expected) < tol:
+        largest = float(np.max(np.abs(yours - expected), initial=0.0))
+        print(f"{name:14s} ok    largest difference {largest:.1e}")
+        return
+    diff = difference(yours, expected)
+    print(f"{name:14s} WRONG {diff}")
+    raise AssertionError(f"{name} is wrong: {diff}\n  yours:    {yours.ravel()[:6]}\n  expected: {expected.ravel()[:6]}")
 
 
 def gradient_check(loss, inputs, grads, tol=1e-7, h=1e-5):
@@ -114,18 +185,108 @@ def gradient_check(loss, inputs, grads, tol=1e-7, h=1e-5):
     - inputs: dict name -> array, for example {"xt": xt, "a_prev": a_prev, "Wax": Wax}
     - grads: dict name -> your analytic gradient of loss with respect to inputs[name]
     Prints one line per gradient, with its relative error ||g - g_num|| / (||g|| + ||g_num||),
-    and fails if any exceeds tol.
+    and fails if any exceeds tol, saying how far each wrong gradient is from the numerical one.
     """
-    worst = {}
+    wrong = []
     for name, x in inputs.items():
         num = numerical_gradient(loss, x, h)
         check_shape("d" + name, grads[name], x.shape)
-        worst[name] = gradient_difference(grads[name], num)
-        ok = "ok" if worst[name] < tol else "WRONG"
-        print(f"d{name:10s} relative error {worst[name]:.1e}  {ok}")
-    bad = [n for n, e in worst.items() if e >= tol]
-    assert not bad, f"gradient check failed for {', '.join('d' + n for n in bad)} (relative error above {tol:g})"
+        err = gradient_difference(grads[name], num)
+        if err < tol:
+            print(f"d{name:10s} relative error {err:.1e}  ok")
+        else:
+            off = difference(grads[name], num, "numerical")
+            wrong.append(f"d{name}: {off}")
+            print(f"d{name:10s} relative error {err:.1e}  WRONG: {off}")
+    if wrong:
+        raise AssertionError(f"gradient check failed (relative error above {tol:g}):\n  " + "\n  ".join(wrong))
     print("All gradients agree with the numerical ones.")
+
+
+# ---- naming a known mistake in the visible tests -----------------------------------------
+# known_mistakes.json, beside the notebook, holds for each function the right outputs and the
+# outputs of each catalogued mistake on the visible test's own inputs, as fingerprints (shape,
+# first values, size), and where to look when a set of outputs is wrong. The visible test of a
+# backward function runs its checks inside `with diagnosis(...)`: when one fails, its message
+# ends with the line that `check` gives for the same mistake.
+
+KNOWN_MISTAKES = "known_mistakes.json"
+
+
+def mistake_line(mistake_id, hint):
+    """The one-line diagnosis of a known mistake, as check and the visible tests say it."""
+    return f"Known mistake [{mistake_id}]: {hint}."
+
+
+def pattern_line(hint):
+    """Where to look, when the set of wrong outputs points to one place."""
+    return f"{hint[:1].upper()}{hint[1:]}."
+
+
+def fingerprint(value, n=4):
+    """A few facts of an array that tell it from another: its shape, its first n values and its
+    size (Euclidean norm), to 10 significant digits."""
+    value = np.asarray(value, dtype=float)
+    digits = lambda x: float(f"{x:.10g}")         # noqa: E731
+    return {"shape": list(value.shape), "first": [digits(x) for x in value.ravel()[:n]],
+            "size": digits(np.linalg.norm(value))}
+
+
+def matches(value, fp, tol=1e-6):
+    """Whether an array has the fingerprint fp, up to relative error tol (of its size)."""
+    try:
+        value = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    if list(value.shape) != fp["shape"] or not np.all(np.isfinite(value)):
+        return False
+    slack = tol * fp["size"] + 1e-12
+    first = value.ravel()[:len(fp["first"])]
+    return abs(np.linalg.norm(value) - fp["size"]) <= slack and bool(np.all(np.abs(first - fp["first"]) <= slack))
+
+
+def named_outputs(outputs):
+    """{name: value} of a function's outputs; a dict of dicts is flattened as the hidden tests
+    name its entries: {"attention": {"dWa": ...}} -> {"dWa (attention)": ...}."""
+    named = {}
+    for k, v in outputs.items():
+        if isinstance(v, dict):
+            named.update({f"{kk} ({k})": vv for kk, vv in v.items()})
+        else:
+            named[k] = v
+    return named
+
+
+def diagnose(function, outputs, path=KNOWN_MISTAKES):
+    """The one-line diagnosis of function's outputs on its visible test's inputs: the known
+    mistake they match, or where to look; None when the data file says nothing about them."""
+    try:
+        with open(path) as f:
+            known = json.load(f)["functions"][function]
+        outputs = named_outputs(outputs)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    for m in known["mistakes"]:
+        if all(k in outputs and matches(outputs[k], fp) for k, fp in m["outputs"].items()):
+            return mistake_line(m["id"], m["hint"])
+    wrong = {k for k, fp in known["outputs"].items() if k not in outputs or not matches(outputs[k], fp)}
+    for p in known["patterns"]:          # the outputs it names that this function returns here
+        if wrong and set(p["wrong"]) & set(known["outputs"]) == wrong:
+            return pattern_line(p["hint"])
+    return None
+
+
+@contextlib.contextmanager
+def diagnosis(function, outputs, path=KNOWN_MISTAKES):
+    """Run the visible tests of function's outputs in this block. When one fails, its message
+    ends with the diagnosis that `check` gives: the known mistake, or where to look."""
+    try:
+        yield
+    except AssertionError as e:
+        line = diagnose(function, outputs, path)
+        if line is None:
+            raise
+        raise AssertionError(f"{e}\n{line}") from None
 
 
 def check_my_work(notebook):
