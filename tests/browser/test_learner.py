@@ -102,7 +102,9 @@ def test_wrong_solution_shows_its_failure_message(page, learner_lab, shot):
         error = cell.locator(".jp-OutputArea-output", has_text="AssertionError")
         if error.count():
             break
-    assert "gradient check failed for da_prev" in error.inner_text()   # and only da_prev
+    text = error.inner_text()
+    assert "gradient check failed" in text and "da_prev: " in text
+    assert "dxt: " not in text and "dWaa: " not in text          # only da_prev is wrong
     shot(page, "1-visible-test-fails")
     # "check my work" names the mistake
     *_, last = walk_cells(page)                          # down to the last cell
