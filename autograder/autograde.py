@@ -76,8 +76,14 @@ def _fast_alembic_version():
 
 
 def install_fast_gradebook():
+    """Import nbgrader (the slowest part of starting to grade), with its gradebook made faster to open."""
+    import sys
     import warnings
 
+    from .startup import bulk_imports
+    if "nbgrader.apps" not in sys.modules:
+        with bulk_imports():
+            import nbgrader.apps  # noqa: F401  (all of nbgrader, at once)
     import nbgrader.api
     from sqlalchemy.exc import SAWarning
     if nbgrader.api.get_alembic_version is not _fast_alembic_version:

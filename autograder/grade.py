@@ -69,8 +69,6 @@ _PREPARED = []
 def prepare_imports():
     """Import what grading needs (most of the start-up time of a grading process)."""
     install_fast_gradebook()
-    import nbgrader.apps  # noqa: F401
-
     from . import execute, feedback, integrity, preprocessors, reports  # noqa: F401
 
 

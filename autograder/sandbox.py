@@ -19,18 +19,22 @@ over Unix sockets, `transport = "ipc"`, so it needs no network). Under bubblewra
 the kernel then runs as an ordinary process, with the same scratch folder and runner, and none
 of the protections above.
 """
+import asyncio
+import contextlib
 import functools
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import zmq
 import zmq.asyncio
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.kernelspec import KernelSpec
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import Bool, Integer
+from traitlets import Bool, Integer, Type
 from traitlets.config import Configurable
 
 STUDENT_SIDE = Path(__file__).resolve().parent / "student"      # the only course code the sandbox sees
@@ -118,12 +122,60 @@ def kernel_env():
             "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 
+class ReadyClient(AsyncKernelClient):
+    """jupyter_client's kernel client, quick to see that a kernel is ready, and sure that its stdin
+    channel (over which the judge and the kernel talk, judge.py) is connected before it is used."""
+
+    def _create_connected_socket(self, channel, identity=None):
+        if channel != "stdin":
+            return super()._create_connected_socket(channel, identity)
+        # The kernel sends its requests to this socket by its identity, which it learns when the
+        # connection is made; one sent before is dropped, and the call waits for an answer to a
+        # question never asked. With IMMEDIATE the socket is writable only once connected, which
+        # wait_for_ready waits for.
+        sock = self.context.socket(zmq.DEALER)
+        sock.linger = 1000
+        sock.immediate = True
+        if identity:
+            sock.identity = identity
+        sock.connect(self._make_url(channel))
+        return sock
+
+    async def wait_for_ready(self, timeout=None):
+        """As jupyter_client's: a kernel_info reply, then a message on IOPub, which shows that this
+        client's subscription has reached the kernel. jupyter_client waits 0.2 s for that message
+        before asking again; to a kernel that is already up (kernels.py starts them early), the
+        first question comes before the subscription, so its message is lost and the wait runs out.
+        Here the question is asked again every 10 ms. Then the stdin channel's connection."""
+        deadline = time.monotonic() + (timeout if timeout is not None else float("inf"))
+
+        async def alive_within_time():
+            if not await self._async_is_alive():
+                raise RuntimeError("Kernel died before replying to kernel_info")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"Kernel didn't respond in {timeout:g} seconds")
+
+        while True:
+            self.kernel_info()
+            with contextlib.suppress(Exception):           # queue.Empty: no reply within the second
+                reply = await self.shell_channel.get_msg(timeout=1)
+                if reply["msg_type"] == "kernel_info_reply":
+                    await self.iopub_channel.get_msg(timeout=0.01)
+                    self._handle_kernel_info_reply(reply)
+                    break
+            await alive_within_time()
+        while not await self.stdin_channel.socket.poll(100, zmq.POLLOUT):
+            await alive_within_time()
+
+
 class SandboxedKernelManager(AsyncKernelManager):
     """A kernel in a scratch folder of its own, sandboxed unless the Sandbox config says not.
 
     `work` is the kernel's working directory (copy the notebook's files there before running
     it); the folder goes when the kernel is shut down.
     """
+
+    client_factory = Type(ReadyClient, klass=AsyncKernelClient)
 
     def __init__(self, sandbox=None, **kwargs):
         self.sandbox = sandbox or Sandbox()
@@ -160,6 +212,15 @@ class SandboxedKernelManager(AsyncKernelManager):
         return await super()._async_start_kernel(**kw)
 
     start_kernel = _async_start_kernel
+
+    async def _async_kill_kernel(self, restart=False):
+        process = getattr(self.provisioner, "process", None)
+        if process is not None:
+            await self.provisioner.kill(restart=restart)
+            # jupyter_client looks every 0.1 s whether the killed kernel has ended; wait for it instead
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                await asyncio.to_thread(process.wait, 5)
+        await super()._async_kill_kernel(restart=restart)
 
     async def _async_cleanup_resources(self, restart=False):
         await super()._async_cleanup_resources(restart=restart)

@@ -41,7 +41,7 @@ def test_solved_release_gets_full_marks_as_json_from_anywhere(tmp_path):
     result = json.loads(done.stdout)            # exactly one JSON object on stdout
     assert result["assignment"] == "01_rnn_step_by_step"
     assert result["notebook"] == "rnn_step_by_step.ipynb"
-    assert result["score"] == result["max_score"] == 18.0
+    assert result["score"] == result["max_score"] == 18.0, [t["message"] for t in result["tests"] if not t["passed"]]
     assert {t["grade_id"] for t in result["tests"]} == {g for g, _ in assignments()["01_rnn_step_by_step"].graded}
     for t in result["tests"]:
         assert set(t) == {"grade_id", "score", "max_score", "passed", "message"}
@@ -145,7 +145,8 @@ def test_a_cell_pasted_from_another_assignment_runs_as_an_ordinary_cell(tmp_path
     pasted = next(c for c in lstm["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "lstm_cell_forward_code")
     nb["cells"].insert(len(nb["cells"]) - 1, dict(pasted, id="pasted1"))
     result = check(support.write(nb, tmp_path / "pasted.ipynb"))
-    assert result["assignment"] == "01_rnn_step_by_step" and result["score"] == result["max_score"]
+    assert result["assignment"] == "01_rnn_step_by_step"
+    assert result["score"] == result["max_score"], [t["message"] for t in result["tests"] if not t["passed"]]
 
 
 def test_a_renamed_notebook_is_still_recognised(tmp_path):

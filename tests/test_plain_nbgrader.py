@@ -51,8 +51,9 @@ def test_plain_nbgrader_autograde_judges_outside_the_sandboxed_kernel(course):
     assert nbgrader("generate_assignment", A, "--force", cwd=course).returncode == 0
     done = nbgrader("autograde", A, cwd=course)
     assert done.returncode == 0, done.stderr[-3000:]
-    assert scores(course) == {"honest": 18.0, "frames": 0.0, "hooks": 0.0, "patched": 0.0}
     graded = json.loads((course / "autograded" / "honest" / A / NB).read_text())
+    assert scores(course) == {"honest": 18.0, "frames": 0.0, "hooks": 0.0, "patched": 0.0}, \
+        [o for c in graded["cells"] for o in c.get("outputs", []) if o["output_type"] == "error"]
     verdicts = [c["outputs"] for c in graded["cells"] if c["metadata"].get("nbgrader", {}).get("grade")
                 and not c["metadata"]["nbgrader"].get("solution")]
     assert all("".join(o[0]["text"]).startswith("Passed") for o in verdicts), "each graded cell holds the judge's verdict"

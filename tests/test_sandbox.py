@@ -7,7 +7,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -126,10 +125,14 @@ print('pid', os.getpid())
 
 
 def test_killing_the_sandbox_kills_everything_in_it():
-    """A kernel's process tree dies with bubblewrap (its own PID namespace, --die-with-parent)."""
+    """A running kernel's process tree dies with bubblewrap (its own PID namespace, --die-with-parent)."""
     async def go():
         km = SandboxedKernelManager(Sandbox())
         await km.start_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        kc = km.client()
+        kc.start_channels()
+        await kc.wait_for_ready(timeout=60)      # set up: bubblewrap's --die-with-parent holds from here
+        kc.stop_channels()
         outer = psutil.Process(km.provisioner.pid)
         tree = [outer] + outer.children(recursive=True)
         outer.kill()
@@ -252,7 +255,8 @@ def test_grade_refuses_without_a_sandbox_and_no_sandbox_says_what_is_unprotected
                            str(course), "--student", "s01-correct", "--no-sandbox", "--json"], env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert json.loads(done.stdout)["students"][0]["score"] == 18.0
+    student = json.loads(done.stdout)["students"][0]
+    assert student["score"] == 18.0, student
     assert "unconfined" in done.stderr and "network" in done.stderr
 
 
