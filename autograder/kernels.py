@@ -1,6 +1,6 @@
 """Kernels started ahead of time, so that grading does not wait for them.
 
-Starting a kernel takes about half a second, most of a small submission's grading time. A
+Starting a sandboxed kernel takes about a third of a second, a fifth of a `check`. A
 grader starts the next kernel early (while it imports nbgrader, or while it grades the
 previous submission) and kills finished kernels instead of shutting them down politely.
 Every kernel is a sandbox.SandboxedKernelManager; one is handed out only to a notebook
