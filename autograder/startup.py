@@ -21,7 +21,7 @@ import gc
 import sys
 
 sys.modules.setdefault("rfc3987_syntax", None)      # `import rfc3987_syntax` now fails at once
-atexit.register(gc.freeze)      # registered first, so it runs after every other exit handler
+atexit.register(gc.freeze)      # the command line imports this module first: this handler runs last
 
 
 @contextlib.contextmanager
