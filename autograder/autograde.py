@@ -75,8 +75,45 @@ def _fast_alembic_version():
     return ScriptDirectory(str(Path(nbgrader.__file__).parent / "alembic")).get_current_head()
 
 
+_ENGINES = {}
+
+
+def _shared_engine(url, **kwargs):
+    """SQLAlchemy's create_engine, once per database in a process. nbgrader opens a new Gradebook,
+    with an engine of its own, about ten times per submission it autogrades; each new engine
+    compiled every query again (half the CPU of recording a Dask worker's result). Closing a
+    Gradebook still closes its connections (Engine.dispose); the compiled queries stay."""
+    from sqlalchemy import create_engine
+    key = (str(url), tuple(sorted(kwargs.items())))
+    if key not in _ENGINES:
+        if len(_ENGINES) >= 8:       # a process that opens many gradebooks keeps the latest
+            _ENGINES.pop(next(iter(_ENGINES))).dispose()
+        _ENGINES[key] = create_engine(url, **kwargs)
+    return _ENGINES[key]
+
+
+class _CheckedSchemas:
+    """In place of the jsonschema module in nbgrader's cell metadata validation, which calls
+    jsonschema.validate on every graded cell, twice per autograde: that checks nbgrader's own
+    schema against the JSON Schema meta-schema each time (a fifth of the CPU of recording a
+    result). Here each schema is checked once, and its validator kept."""
+
+    def __init__(self):
+        self._validators = {}
+
+    def validate(self, instance, schema):
+        import jsonschema
+        key = json.dumps(schema, sort_keys=True)
+        if key not in self._validators:
+            cls = jsonschema.validators.validator_for(schema)
+            cls.check_schema(schema)
+            self._validators[key] = cls(schema)
+        self._validators[key].validate(instance)
+
+
 def install_fast_gradebook():
-    """Import nbgrader (the slowest part of starting to grade), with its gradebook made faster to open."""
+    """Import nbgrader (the slowest part of starting to grade), with its gradebook made faster to
+    open and its notebooks' metadata faster to validate."""
     import sys
     import warnings
 
@@ -86,8 +123,11 @@ def install_fast_gradebook():
             import nbgrader.apps  # noqa: F401  (all of nbgrader, at once)
     import nbgrader.api
     from sqlalchemy.exc import SAWarning
-    if nbgrader.api.get_alembic_version is not _fast_alembic_version:
-        nbgrader.api.get_alembic_version = _fast_alembic_version
+    nbgrader.api.get_alembic_version = _fast_alembic_version
+    nbgrader.api.create_engine = _shared_engine
+    import nbgrader.nbgraderformat.common as metadata
+    if not isinstance(metadata.jsonschema, _CheckedSchemas):
+        metadata.jsonschema = _CheckedSchemas()
     # nbgrader 0.9 with SQLAlchemy 2 warns about its own session use; nothing a user can act on
     warnings.filterwarnings("ignore", category=SAWarning)
 

@@ -12,10 +12,12 @@ runs nbgrader's own autograde on the submission with ReplayOutputs in place of e
 that nbgrader records the submission, its timestamp and its scores as it always does. A job that
 Dask retries after its worker died comes back, and is imported, once.
 """
+import atexit
 import copy
 import dataclasses
 import hashlib
 import json
+import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -86,6 +88,25 @@ def portable(job, cfg):
                        settings=travelling_settings(cfg), grader=grader_version())
 
 
+_SCRATCH = []      # this process's scratch course directory
+
+
+def scratch_course():
+    """An empty course directory for the next job. It is at the same path for every job of a
+    process, so that nbgrader's gradebook there has one engine whose compiled queries serve
+    every job (autograde._shared_engine). Removed when the process exits."""
+    if not _SCRATCH:
+        _SCRATCH.append(Path(tempfile.mkdtemp(prefix="bptt-worker-")))
+        atexit.register(shutil.rmtree, _SCRATCH[0], ignore_errors=True)
+    root = _SCRATCH[0]
+    for p in root.iterdir():
+        if p.is_dir() and not p.is_symlink():
+            shutil.rmtree(p)
+        else:
+            p.unlink()
+    return root
+
+
 def grade_portable(pjob, source):
     """Grade a portable job, with the assignment's source folder, in a scratch course directory (on
     a worker). Returns {"record": what grade.grade_submission returns, "notebook": the autograded
@@ -103,23 +124,22 @@ def grade_portable(pjob, source):
             from nbgrader.coursedir import CourseDirectory
 
             from .check import gradebook_with_assignment
-            with tempfile.TemporaryDirectory(prefix="bptt-job-") as tmp:
-                root = Path(tmp)
-                for where, files in ((root / "source" / job.assignment.id, source),
-                                     (root / "submitted" / job.student / job.assignment.id, pjob.files)):
-                    for rel, data in files.items():
-                        (where / rel).parent.mkdir(parents=True, exist_ok=True)
-                        (where / rel).write_bytes(data)
-                cfg = course_config(root, scratch=True)
-                for section, values in pjob.settings.items():
-                    for key, value in values.items():
-                        cfg[section][key] = value
-                api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
-                gradebook_with_assignment(api, job.assignment, root)
-                grade.grade_in(api, root, job, record)
-                if record["status"] == "graded":
-                    notebook = (root / "autograded" / job.student / job.assignment.id /
-                                f"{job.assignment.notebook}.ipynb").read_text()
+            root = scratch_course()
+            for where, files in ((root / "source" / job.assignment.id, source),
+                                 (root / "submitted" / job.student / job.assignment.id, pjob.files)):
+                for rel, data in files.items():
+                    (where / rel).parent.mkdir(parents=True, exist_ok=True)
+                    (where / rel).write_bytes(data)
+            cfg = course_config(root, scratch=True)
+            for section, values in pjob.settings.items():
+                for key, value in values.items():
+                    cfg[section][key] = value
+            api = NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg)
+            gradebook_with_assignment(api, job.assignment, root)
+            grade.grade_in(api, root, job, record)
+            if record["status"] == "graded":
+                notebook = (root / "autograded" / job.student / job.assignment.id /
+                            f"{job.assignment.notebook}.ipynb").read_text()
         except Exception as e:       # the grader's own failure: say so, and let the others go on
             record.update(status="ungradeable", reason=f"the grader failed: {type(e).__name__}: {e}"[:300])
     return {"record": grade.finish(record, job, started), "notebook": notebook}
@@ -145,8 +165,10 @@ class ReplayOutputs(NbGraderPreprocessor):
         return nb, resources
 
 
+@cache
 def _import_api(course_dir):
-    """nbgrader's API on the course directory, autograding with ReplayOutputs in place of execution."""
+    """nbgrader's API on the course directory, autograding with ReplayOutputs in place of
+    execution: made once per process, like a worker's (grade._api)."""
     from nbgrader.apps import NbGraderAPI
     from nbgrader.coursedir import CourseDirectory
 

@@ -28,37 +28,39 @@ class RestoreCells(OverwriteCells):
     def preprocess(self, nb, resources):
         info = resources["nbgrader"]
         with Gradebook(info["db_url"]) as gb:
-            known = {c.name for c in gb.find_notebook(info["notebook"], info["assignment"]).source_cells}
+            source = gb.find_notebook(info["notebook"], info["assignment"])
+            self._strip_unknown(nb, {c.name for c in source.source_cells})
+            if self.add_missing_cells:
+                self._restore_deleted(nb, source)
+        return super().preprocess(nb, resources)
+
+    @staticmethod
+    def _strip_unknown(nb, known):
         for cell in nb.cells:
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")   # a dict, or nbgrader fails before
             if "nbgrader" in cell.metadata and not (isinstance(grade_id, str) and grade_id in known):
                 # a copy emptied by DeduplicateIds, a cell pasted from another assignment, or
                 # metadata edited by hand
                 del cell.metadata["nbgrader"]
-        if self.add_missing_cells:
-            self._restore_deleted(nb, resources)
-        return super().preprocess(nb, resources)
 
-    def _restore_deleted(self, nb, resources):
-        info = resources["nbgrader"]
-        with Gradebook(info["db_url"]) as gb:
-            source = gb.find_notebook(info["notebook"], info["assignment"])
-            points = {c.name: c.max_score for c in source.grade_cells}
-            solutions = {c.name for c in source.solution_cells}
-            order = source.source_cells                   # in the source notebook's order
-            for k, missing in enumerate(order):
-                present = {c.metadata.nbgrader.grade_id: i for i, c in enumerate(nb.cells)
-                           if c.metadata.get("nbgrader", {}).get("grade_id")}
-                if missing.name in present or not (missing.locked or missing.name in points):
-                    continue
-                self.log.warning("Locked cell %s was deleted; putting it back", missing.name)
-                cell = from_dict(self.missing_cell_transform(missing, points.get(missing.name, 0),
-                                                             is_solution=missing.name in solutions))
-                if missing.name not in points:           # a locked cell that is not graded
-                    cell.metadata.nbgrader["grade"] = False
-                    cell.metadata.nbgrader.pop("points", None)
-                before = [present[c.name] for c in order[:k] if c.name in present]
-                nb.cells.insert(max(before) + 1 if before else 0, cell)
+    def _restore_deleted(self, nb, source):
+        """source: the notebook's record in the gradebook (of an open session)."""
+        points = {c.name: c.max_score for c in source.grade_cells}
+        solutions = {c.name for c in source.solution_cells}
+        order = source.source_cells                   # in the source notebook's order
+        for k, missing in enumerate(order):
+            present = {c.metadata.nbgrader.grade_id: i for i, c in enumerate(nb.cells)
+                       if c.metadata.get("nbgrader", {}).get("grade_id")}
+            if missing.name in present or not (missing.locked or missing.name in points):
+                continue
+            self.log.warning("Locked cell %s was deleted; putting it back", missing.name)
+            cell = from_dict(self.missing_cell_transform(missing, points.get(missing.name, 0),
+                                                         is_solution=missing.name in solutions))
+            if missing.name not in points:           # a locked cell that is not graded
+                cell.metadata.nbgrader["grade"] = False
+                cell.metadata.nbgrader.pop("points", None)
+            before = [present[c.name] for c in order[:k] if c.name in present]
+            nb.cells.insert(max(before) + 1 if before else 0, cell)
 
 
 class LimitOutputSize(LimitOutput):
