@@ -35,18 +35,20 @@ def copy_of_release(lab, name):
 
 
 def type_into_solution_cells(page, sources):
-    """Walk down the notebook cell by cell with the keyboard, as a learner does (JupyterLab only
-    renders the cells near the view); in each '# YOUR CODE HERE' cell, select the text and type
-    the function over it."""
-    for cell in walk_cells(page):
-        if "jp-CodeCell" in (cell.get_attribute("class") or ""):
-            text = cell.locator(".cm-content").inner_text()
-            if "YOUR CODE HERE" in text:
-                name = next(n for n in sources if f"def {n}(" in text)
-                page.keyboard.press("Enter")            # edit mode
-                page.keyboard.press("Control+A")
-                page.keyboard.insert_text(sources.pop(name))
-                page.keyboard.press("Escape")
+    """Walk down the notebook cell by cell with the keyboard, as a learner does; in each
+    '# YOUR CODE HERE' cell, select the text and type the function over it. Which function a
+    cell holds is read from the notebook's file: the editor shows only the lines in view of a
+    long cell."""
+    cells = support.release_nb("01_rnn_step_by_step")["cells"]
+    for cell, saved in zip(walk_cells(page), cells):
+        text = "".join(saved["source"])
+        if saved["cell_type"] == "code" and "YOUR CODE HERE" in text:
+            assert "jp-CodeCell" in (cell.get_attribute("class") or ""), "the notebook is not the release's"
+            name = next(n for n in sources if f"def {n}(" in text)
+            page.keyboard.press("Enter")            # edit mode
+            page.keyboard.press("Control+A")
+            page.keyboard.insert_text(sources.pop(name))
+            page.keyboard.press("Escape")
     assert not sources, f"no solution cell found for {sorted(sources)}"
 
 
