@@ -399,14 +399,20 @@ def grade_class(assignment_id, course_dir=ROOT, *, jobs=None, students=None, for
                 pool = DaskPool(scheduler) if scheduler else LocalPool(min(n, len(todo)), log)
             with tqdm(total=len(todo), unit="submission", desc=f"grading {a.id}",
                       disable=not (progress and sys.stderr.isatty()), leave=False) as bar:
-                def on_start(job):       # until its record comes back, it has no valid grade
-                    records[job.student] = interrupted(job)
+                def on_start(jobs):      # until their records come back, they have no valid grade
+                    for job in jobs:
+                        records[job.student] = interrupted(job)
                     save_records(root, a.id, records)
 
+                saved = time.monotonic()
                 try:
                     for record in pool.run(todo, limit + GRACE, lost, on_start):
                         records[record["student"]] = record
-                        save_records(root, a.id, records)
+                        # grading.json holds the whole class: written at most once a second (a
+                        # record lost in a crash stays "interrupted", and is graded again)
+                        if time.monotonic() - saved >= 1.0:
+                            save_records(root, a.id, records)
+                            saved = time.monotonic()
                         bar.set_postfix_str(f"{record['student']}: {record['status']}", refresh=False)
                         bar.update()
                 except KeyboardInterrupt:
@@ -414,6 +420,8 @@ def grade_class(assignment_id, course_dir=ROOT, *, jobs=None, students=None, for
                         if record["status"] == INTERRUPTED:
                             forget(root, a.id, s, cfg.CourseDirectory.db_url)
                     stopped = True
+                finally:
+                    save_records(root, a.id, records)
     finally:
         if pool is not None:
             pool.close()

@@ -119,7 +119,8 @@ class LocalPool:
 
         hard_limit: seconds a worker may spend on one job before it is killed and replaced.
         lost(job, why[, status]) makes the record of a job whose worker was stopped (timed_out)
-        or died (ungradeable). on_start(job), if given, is called as a job is sent to a worker.
+        or died (ungradeable). on_start(jobs), if given, is called with each job as it is sent
+        to a worker.
         """
         pending, busy = deque(jobs), {}           # busy: conn -> (worker, job, start time)
         try:
@@ -128,7 +129,7 @@ class LocalPool:
                 while idle and pending:
                     w, job = idle.pop(), pending.popleft()
                     if on_start:
-                        on_start(job)
+                        on_start([job])
                     w.conn.send((job, bool(pending)))
                     busy[w.conn] = (w, job, time.monotonic())
                 starting = {w.conn: w for w in self.workers if not w.ready}
@@ -205,10 +206,10 @@ class DaskPool:
         cfg = course_config(course_dir)
         # the same for every job: sent once to each worker
         shared = self.client.scatter(source(course_dir, jobs[0].assignment.id), broadcast=True)
+        if on_start:                  # all at once: the instructor's process records no result before
+            on_start(jobs)
         futures = {}
         for i, job in enumerate(jobs):
-            if on_start:
-                on_start(job)
             futures[self.client.submit(grade_portable, portable(job, cfg), shared, pure=False, retries=2,
                                        key=f"grade-{job.student}-{i}-{time.time_ns()}")] = job
         for future in as_completed(futures):

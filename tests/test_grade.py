@@ -217,7 +217,7 @@ def test_an_interrupted_grading_leaves_no_score_and_the_next_run_grades_it(grade
     correct = next(s for s in manifest["students"] if s.endswith("-correct"))
 
     def run_then_ctrl_c(self, jobs, hard_limit, lost, on_start=None):
-        on_start(jobs[0])          # a worker begins; nbgrader replaces the old grade as it goes
+        on_start(jobs[:1])         # a worker begins; nbgrader replaces the old grade as it goes
         raise KeyboardInterrupt
         yield
 
