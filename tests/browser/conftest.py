@@ -201,7 +201,7 @@ def go_to_cell(page, i, timeout=60.0):
 
 def walk(page, n_cells):
     """Yield each of the n_cells cells of the open notebook, from the top, each made the active
-    cell with the keyboard, as a learner scrolls. (JupyterLab renders only the cells near the view.)"""
+    cell with the keyboard, as a learner scrolls."""
     page.locator(f"{CURRENT} .jp-Cell").first.focus()          # keyboard focus in the notebook
     page.keyboard.press("Escape")                              # command mode
     for i in range(n_cells):
