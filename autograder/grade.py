@@ -20,6 +20,7 @@ Dask cluster; `grade_class` is the instructor's command.
 import atexit
 import contextlib
 import copy
+import functools
 import hashlib
 import json
 import os
@@ -59,7 +60,6 @@ class Job:
 
 # ---- the job: one submission, in a worker -------------------------------------------------
 
-_APIS = {}
 _ONE_AT_A_TIME = threading.Lock()    # nbgrader changes the process's directory and environment
 
 
@@ -83,15 +83,14 @@ def prepare_worker():
     prepare_imports()
 
 
+@functools.cache
 def _api(course_dir):
     """nbgrader's API on course_dir, made once per process."""
-    if course_dir not in _APIS:
-        prepare_imports()
-        from nbgrader.apps import NbGraderAPI
-        from nbgrader.coursedir import CourseDirectory
-        cfg = course_config(course_dir)
-        _APIS[course_dir] = (NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg), cfg)
-    return _APIS[course_dir]
+    prepare_imports()
+    from nbgrader.apps import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    cfg = course_config(course_dir)
+    return NbGraderAPI(coursedir=CourseDirectory(config=cfg), config=cfg), cfg
 
 
 def owner(nb, assignment):

@@ -88,17 +88,18 @@ def portable(job, cfg):
                        settings=travelling_settings(cfg), grader=grader_version())
 
 
-_SCRATCH = []      # this process's scratch course directory
+@cache
+def _scratch_root():
+    root = Path(tempfile.mkdtemp(prefix="bptt-worker-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    return root
 
 
 def scratch_course():
     """An empty course directory for the next job. It is at the same path for every job of a
     process, so that nbgrader's gradebook there has one engine whose compiled queries serve
     every job (autograde._shared_engine). Removed when the process exits."""
-    if not _SCRATCH:
-        _SCRATCH.append(Path(tempfile.mkdtemp(prefix="bptt-worker-")))
-        atexit.register(shutil.rmtree, _SCRATCH[0], ignore_errors=True)
-    root = _SCRATCH[0]
+    root = _scratch_root()
     for p in root.iterdir():
         if p.is_dir() and not p.is_symlink():
             shutil.rmtree(p)
