@@ -242,7 +242,7 @@ class JudgedExecute(Execute):
             return wire.decode(self._memo[key], max_bytes=judge.MAX_REPLY_BYTES)
 
         passed, message, aborted = await asyncio.to_thread(
-            judge.judge, self._tests[cell.metadata.nbgrader.grade_id], call_kernel)
+            judge.judge, self._tests[cell.metadata.nbgrader.grade_id], call_kernel, self._graded_after(cell_index))
         if aborted is not None and aborted.lost:
             await self._lost(cell_index, message)
         self._check_time()
@@ -250,6 +250,12 @@ class JudgedExecute(Execute):
         cell.execution_count = None
         self.nb.cells[cell_index] = cell
         return cell
+
+    def _graded_after(self, cell_index):
+        """The functions that the judged cells below cell_index grade."""
+        return {name for c in self.nb.cells[cell_index + 1:]
+                if is_graded_test(c) and c.metadata.nbgrader.get("grade_id") in self._tests
+                for name in judge.graded_functions(self._tests[c.metadata.nbgrader.grade_id])}
 
     async def _call(self, request, answer, seconds):
         """Run one call of a student's function in the kernel. Returns what the runner sent back

@@ -107,6 +107,11 @@ def precheck(submission, assignment):
     """The submitted notebook as JSON; or NotGradable, saying why nbgrader should not be given it."""
     name = f"{assignment.notebook}.ipynb"
     path = Path(submission) / name
+    # nbgrader's copy of the submission would follow a link, and carry what it points at (the
+    # course's source/, another student's work) into the student's sandbox
+    links = sorted(str(p.relative_to(submission)) for p in Path(submission).rglob("*") if p.is_symlink())
+    if links:
+        raise NotGradable(f"{links[0]} is a symbolic link, which grading does not follow: submit the file itself")
     if path.is_dir():
         raise NotGradable(f"{name} is a directory, not a notebook")
     if not path.is_file():

@@ -12,12 +12,20 @@ which nbgrader takes the score.
 
 While a student's function runs, the functions named in `swap` (its callees that are graded on
 their own) are stand-ins in the kernel that ask the judge for the reference's answer: the
-reference runs here, on the arguments the student's code passed.
+reference runs here, on the arguments the student's code passed. Those answers are the
+reference's, so the judge gives them only where they cannot stand in for work still to be graded:
+- not for a function that a later graded cell of the notebook grades (a notebook that moved or
+  copied graded cells could otherwise keep the answers and replay them there);
+- only on arguments shaped as the reference's own calls on the case are, and for a few times as
+  many calls as it makes (else the reference, which runs here, could be made to build arrays of
+  any size, for as long as the student likes).
 """
 import ast
 import builtins
 import re
 import threading
+
+import numpy as np
 
 from .student import wire
 from .student.runner import PROMPT
@@ -25,7 +33,10 @@ from .student.runner import PROMPT
 # a call may take this long, plus FACTOR times what the reference takes on the same case
 FLOOR_SECONDS = 2.0
 FACTOR = 200
-MAX_REFERENCE_CALLS = 20_000     # answered by the judge during one call of a student's function
+# calls of the reference functions answered during one call of a student's function: this many
+# times as many as the reference itself makes on the case, plus a thousand (a loop such as
+# sample's may run longer than the reference's, which stopped at its first newline)
+REFERENCE_CALLS_FACTOR, REFERENCE_CALLS_EXTRA = 4, 1000
 MAX_REPLY_BYTES = 32 << 20
 
 
@@ -64,21 +75,24 @@ class Remote:
     answer(prompt) as they come; it raises CallAborted.
     """
 
-    def __init__(self, name, call_kernel):
+    def __init__(self, name, call_kernel, graded_later=()):
         self.__name__ = name
         self._call_kernel = call_kernel
+        self._graded_later = frozenset(graded_later)    # functions that later graded cells grade
 
     def __repr__(self):
         return f"<the notebook's {self.__name__}>"
 
-    def call(self, args, swap=None, seconds=None):
+    def call(self, args, swap=None, seconds=None, shapes=None, max_calls=REFERENCE_CALLS_EXTRA):
         """What the runner found: {"value": ..., "args": ...}, {"raised": line, "args": ...} or
-        {"missing": name}. swap: {name: reference function} answered here while it runs."""
+        {"missing": name}. swap: {name: reference function} answered here while it runs, on
+        arguments whose signature() is in shapes[name], max_calls times at most."""
         swap = dict(swap or {})
+        shapes = shapes or {}
         calls = [0]
 
         def answer(prompt):
-            return _answer(prompt, swap, calls)
+            return _answer(prompt, swap, calls, shapes, max_calls, self._graded_later)
 
         request = {"call": self.__name__, "args": list(args), "swap": sorted(swap)}
         out = self._call_kernel(request, answer, seconds or FLOOR_SECONDS)
@@ -89,19 +103,27 @@ class Remote:
         return out
 
 
-def _answer(prompt, swap, calls):
+def _answer(prompt, swap, calls, shapes, max_calls, graded_later):
     """The judge's answer to the kernel's request for a reference function's result."""
     if not isinstance(prompt, str) or not prompt.startswith(PROMPT):
         return ""                             # the student's own input(): nothing to read
     calls[0] += 1
-    if calls[0] > MAX_REFERENCE_CALLS:
-        return wire.encode({"raised": f"more than {MAX_REFERENCE_CALLS} calls of the reference functions"})
+    if calls[0] > max_calls:
+        return wire.encode({"raised": f"more than {max_calls} calls of the functions it uses (the correct one "
+                                      f"makes {(max_calls - REFERENCE_CALLS_EXTRA) // REFERENCE_CALLS_FACTOR})"})
     try:
-        req = wire.decode(prompt[len(PROMPT):])
+        req = wire.decode(prompt[len(PROMPT):], max_bytes=MAX_REPLY_BYTES)
         name, args = req["call"], req["args"]
         fn = swap[name]
-    except (wire.WireError, KeyError, TypeError):
+    except (wire.WireError, KeyError, TypeError, MemoryError):
         return wire.encode({"raised": "a malformed request for a reference function"})
+    if name in graded_later:
+        return wire.encode({"raised": f"{name} is graded in a later cell, and grading gives the correct {name}'s "
+                                      f"answers only after that: keep the graded cells in the release's order"})
+    asked = signature(args)
+    if not any(fits(asked, known) for known in shapes.get(name, ())):
+        return wire.encode({"raised": f"{name} was called with arguments of other shapes than the correct "
+                                      f"code passes it on this case"})
     from .hidden import quiet
     try:
         with quiet():
@@ -109,6 +131,49 @@ def _answer(prompt, swap, calls):
     except Exception as e:
         return wire.encode({"raised": f"the correct {name}, called with what your code passed it, raised "
                                       f"{type(e).__name__}: {student_line(e, 100)}"})
+
+
+def signature(value, budget=None, depth=0):
+    """The structure of a value and the shapes of its arrays (what the reference's own calls are
+    compared on); None for one too large or deep to be a function's arguments."""
+    budget = budget if budget is not None else [10_000]
+    budget[0] -= 1
+    if budget[0] < 0 or depth > 16:
+        return None
+    if isinstance(value, np.ndarray):
+        return "array", value.shape
+    if isinstance(value, (tuple, list)):
+        items = tuple(signature(v, budget, depth + 1) for v in value)
+        return None if None in items else ("sequence", items)
+    if isinstance(value, dict):
+        items = tuple(sorted((str(k), signature(v, budget, depth + 1)) for k, v in value.items()))
+        return None if any(v is None for _, v in items) else ("dict", items)
+    return "scalar" if isinstance(value, (int, float, np.number)) else type(value).__name__
+
+
+# how many times larger than in the reference's own calls an array outside the parameters may be
+# along each axis (code that batches what the reference loops over, or loops over what it
+# batches, is right; the parameters' shapes set the sizes of the products)
+LARGER = 100
+
+
+def fits(asked, known, in_dict=False):
+    """Whether arguments of signature `asked` are like those of a reference's call, `known`: the
+    same structure; the arrays in dicts (the parameters) of the same shapes; others with as many
+    axes, each at most LARGER times as long."""
+    if asked is None or known is None:
+        return False
+    if isinstance(known, tuple) and known[0] == "array":
+        if not (isinstance(asked, tuple) and asked[0] == "array" and len(asked[1]) == len(known[1])):
+            return False
+        return asked[1] == known[1] if in_dict else all(a <= LARGER * max(k, 1) for a, k in zip(asked[1], known[1]))
+    if isinstance(known, tuple) and known[0] in ("sequence", "dict"):
+        if not (isinstance(asked, tuple) and asked[0] == known[0] and len(asked[1]) == len(known[1])):
+            return False
+        if known[0] == "sequence":
+            return all(fits(a, k, in_dict) for a, k in zip(asked[1], known[1]))
+        return all(ak == kk and fits(a, k, True) for (ak, a), (kk, k) in zip(asked[1], known[1]))
+    return asked == known
 
 
 def free_names(tree):
@@ -129,15 +194,24 @@ def free_names(tree):
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS.*?### END HIDDEN TESTS", re.S)
 
 
-def judge(source, call_kernel):
+def graded_functions(source):
+    """The notebook's functions that a graded cell's code calls."""
+    try:
+        return free_names(ast.parse(source))
+    except SyntaxError:
+        return []
+
+
+def judge(source, call_kernel, graded_later=()):
     """Run a graded cell's code (from the gradebook) here. Returns (passed, message, aborted):
-    message says why it failed, aborted is the CallAborted that ended it (or None)."""
+    message says why it failed, aborted is the CallAborted that ended it (or None).
+    graded_later: the functions that graded cells after this one grade."""
     try:
         tree = ast.parse(source)
     except SyntaxError as e:
         return False, f"the grader could not read this cell's tests: {e}", None
     namespace = {"__name__": "__hidden_tests__", "__builtins__": builtins}
-    namespace.update({name: Remote(name, call_kernel) for name in free_names(tree)})
+    namespace.update({name: Remote(name, call_kernel, graded_later) for name in free_names(tree)})
     _HERE.judging = True
     try:
         exec(compile(tree, "<hidden tests>", "exec"), namespace)

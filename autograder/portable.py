@@ -45,10 +45,13 @@ def grader_version():
     return h.hexdigest()[:16]
 
 
-def _files(folder):
+def _files(folder, follow_links=True):
+    """{relative path: bytes} of a folder's files; without follow_links, a symbolic link is None
+    (the worker makes a link again, which precheck refuses there as here)."""
     folder = Path(folder)
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
-            if p.is_file() and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts}
+    return {str(p.relative_to(folder)): None if p.is_symlink() and not follow_links else p.read_bytes()
+            for p in sorted(folder.rglob("*"))
+            if (p.is_file() or p.is_symlink() and not follow_links) and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts}
 
 
 def travelling_settings(cfg):
@@ -84,7 +87,8 @@ def source(course_dir, assignment_id):
 def portable(job, cfg):
     """The portable form of a job of the course directory job.course_dir."""
     return PortableJob(job=dataclasses.replace(job, course_dir=None),
-                       files=_files(Path(job.course_dir) / "submitted" / job.student / job.assignment.id),
+                       files=_files(Path(job.course_dir) / "submitted" / job.student / job.assignment.id,
+                                    follow_links=False),
                        settings=travelling_settings(cfg), grader=grader_version())
 
 
@@ -130,7 +134,10 @@ def grade_portable(pjob, source):
                                  (root / "submitted" / job.student / job.assignment.id, pjob.files)):
                 for rel, data in files.items():
                     (where / rel).parent.mkdir(parents=True, exist_ok=True)
-                    (where / rel).write_bytes(data)
+                    if data is None:
+                        (where / rel).symlink_to("a link of the submission, not carried")
+                    else:
+                        (where / rel).write_bytes(data)
             cfg = course_config(root, scratch=True)
             for section, values in pjob.settings.items():
                 for key, value in values.items():

@@ -3,6 +3,7 @@ student's notebook makes plain nbgrader 0.9 fail or misbehave, or could harm the
 (JudgedExecute, which runs the notebook, is in execute.py; the feedback's HideTestTracebacks is
 in feedback.py.)
 """
+import html
 import re
 
 from nbconvert.preprocessors.sanitize import SanitizeHTML
@@ -100,7 +101,14 @@ class SanitizeSubmission(SanitizeHTML):
     """
 
     ACTIVE = re.compile(r"<\s*/?\s*(script|iframe|object|embed|style|link|meta|base|form|svg|math)\b"
-                        r"|\bon[a-z]+\s*=|javascript:", re.I)
+                        r"|\bon[a-z]+\s*=|(java|vb)script:|data:(text/html|image/svg)", re.I)
+
+    @classmethod
+    def is_active(cls, source):
+        """Whether markdown holds active content, however it is written: the browser decodes
+        character references (&#106;avascript:) and drops the spaces and control characters in a
+        link's scheme (java<newline>script:)."""
+        return bool(cls.ACTIVE.search(source) or cls.ACTIVE.search(re.sub(r"[\s\x00-\x1f]", "", html.unescape(source))))
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -109,7 +117,7 @@ class SanitizeSubmission(SanitizeHTML):
 
     def preprocess_cell(self, cell, resources, cell_index):
         if cell.cell_type in ("markdown", "raw"):
-            if self.ACTIVE.search(cell.source):
+            if self.is_active(cell.source):
                 cell.source = self.sanitize_html_tags(cell.source)
             return cell, resources
         return super().preprocess_cell(cell, resources, cell_index)

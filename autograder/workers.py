@@ -181,6 +181,10 @@ class LocalPool:
         self.workers = []
 
 
+def _the(value):
+    return value
+
+
 class DaskPool:
     """The workers of a Dask distributed cluster (`dask worker SCHEDULER_ADDRESS --nthreads 1`).
 
@@ -204,8 +208,10 @@ class DaskPool:
             return
         course_dir = jobs[0].course_dir
         cfg = course_config(course_dir)
-        # the same for every job: sent once to each worker
-        shared = self.client.scatter(source(course_dir, jobs[0].assignment.id), broadcast=True)
+        # the same for every job: sent once to the scheduler, as a task (not scattered data) so that
+        # it is made again elsewhere if the worker that holds it dies
+        shared = self.client.submit(_the, source(course_dir, jobs[0].assignment.id), pure=False,
+                                    key=f"source-{jobs[0].assignment.id}-{time.time_ns()}")
         if on_start:                  # all at once: the instructor's process records no result before
             on_start(jobs)
         futures = {}

@@ -285,6 +285,22 @@ def test_precheck_names_the_assignment_of_a_foreign_notebook(tmp_path):
         grade.precheck(tmp_path, other)
 
 
+def test_a_symbolic_link_in_a_submission_is_refused_and_not_carried_to_a_worker(tmp_path):
+    """nbgrader's copy of a submission follows links: one to the course's source/ would put the
+    solutions and hidden tests in the student's sandbox."""
+    from autograder import portable
+    secret = tmp_path / "source.ipynb"
+    secret.write_text("bptt-secret-of-the-source")
+    submission = tmp_path / "submission"
+    submission.mkdir()
+    support.write(support.solved(A), submission / f"{assignments()[A].notebook}.ipynb")
+    (submission / "notes.json").symlink_to(secret)
+    with pytest.raises(NotGradable, match="notes.json is a symbolic link, which grading does not follow"):
+        grade.precheck(submission, assignments()[A])
+    files = portable._files(submission, follow_links=False)
+    assert files["notes.json"] is None and b"bptt-secret-of-the-source" not in b"".join(v for v in files.values() if v)
+
+
 # ---- the worker pool --------------------------------------------------------------------
 
 def hang(job):

@@ -218,13 +218,40 @@ def test_the_judge_answers_only_for_the_functions_swapped_in_this_call():
     from autograder.student.runner import PROMPT
     args = [np.ones((2, 1)), (np.ones((2, 1)), np.ones((2, 1)), np.ones((3, 1)),
                               {"Wax": np.ones((2, 3)), "Waa": np.ones((2, 2))})]
-    ask = lambda name: wire.decode(judge._answer(PROMPT + wire.encode({"call": name, "args": args}),
-                                                 {"rnn_cell_backward": rnn_cell_backward}, [0]))
+    shapes = {"rnn_cell_backward": {judge.signature(args)}}
+    ask = lambda name, later=(), calls=0: wire.decode(judge._answer(
+        PROMPT + wire.encode({"call": name, "args": args}), {"rnn_cell_backward": rnn_cell_backward}, [calls],
+        shapes, 20, later))
     assert "value" in ask("rnn_cell_backward")
     assert "raised" in ask("rnn_backward") and "raised" in ask("__import__")
-    assert judge._answer("the student's own input()", {}, [0]) == ""
-    assert "raised" in wire.decode(judge._answer(PROMPT + "[", {}, [0]))
-    assert "more than" in wire.decode(judge._answer(PROMPT + "x", {}, [judge.MAX_REFERENCE_CALLS]))["raised"]
+    assert "more than 20 calls" in ask("rnn_cell_backward", calls=20)["raised"]
+    # not for a function that a later graded cell grades: its answers would stand in for that work
+    assert "graded in a later cell" in ask("rnn_cell_backward", later={"rnn_cell_backward"})["raised"]
+    assert judge._answer("the student's own input()", {}, [0], {}, 20, ()) == ""
+    assert "raised" in wire.decode(judge._answer(PROMPT + "[", {}, [0], {}, 20, ()))
+
+
+def test_the_judge_answers_only_arguments_shaped_as_the_references_calls():
+    """The reference runs in the grading process: arguments of the student's choosing could make
+    it build arrays of any size (Wax of (N, 1) times xt of (1, N) is N x N)."""
+    from autograder.hidden import reference_calls
+    from autograder.hidden.rnn import backward_cases
+    from autograder.reference import rnn as ref
+    from autograder.student.runner import PROMPT
+    case = backward_cases()[0]
+    shapes, count = reference_calls(ref.rnn_backward, case.args, {"rnn_cell_backward": ref.rnn_cell_backward})
+    assert count == case.args[0].shape[2] and len(shapes["rnn_cell_backward"]) == 1     # one call per step
+    cache = case.args[1][0][0]
+    n = 4000
+    huge = (np.ones((n, 1)), (np.ones((n, 1)), np.ones((n, 1)), np.ones((1, n)),
+                              {"Wax": np.ones((n, 1)), "Waa": np.ones((n, n // n)), "ba": np.ones((n, 1))}))
+    ask = lambda args: wire.decode(judge._answer(PROMPT + wire.encode({"call": "rnn_cell_backward", "args": args}),
+                                                 {"rnn_cell_backward": ref.rnn_cell_backward}, [0], shapes, 99, ()))
+    assert "value" in ask([case.args[0][:, :, 0], cache])
+    assert "other shapes" in ask(list(huge))["raised"]
+    nested = []
+    nested.append(nested)
+    assert judge.signature(nested) is None and judge.signature([[1.0]] * 20_000) is None
 
 
 def test_text_from_student_code_is_one_short_printable_line():

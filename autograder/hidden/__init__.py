@@ -24,7 +24,7 @@ import numpy as np
 
 from .. import mistakes
 from ..diagnostics import describe, is_close
-from ..judge import CallAborted, Remote, judging, time_limit
+from ..judge import REFERENCE_CALLS_EXTRA, REFERENCE_CALLS_FACTOR, CallAborted, Remote, judging, signature, time_limit
 from ..student.bptt_utils import mistake_line, pattern_line
 from .caches import Cache, CacheValue
 
@@ -153,15 +153,18 @@ def _agrees(got, expected):
     return is_close(got, np.asarray(expected, dtype=float))
 
 
-def _run(fn, args, names, fn_name, swap=None, seconds=None):
+def _run(fn, args, names, fn_name, swap=None, seconds=None, calls=None):
     """Call fn on a copy of args. Returns (outputs, error message or None).
 
     A Remote fn runs in the student's kernel, within `seconds`, with the names in swap answered
-    by the given (reference) functions here; a plain fn runs here.
+    by the given (reference) functions here, on arguments shaped as in calls (what
+    reference_calls recorded); a plain fn runs here.
     """
     before = copy.deepcopy(args)
     if isinstance(fn, Remote):
-        got = fn.call(args, swap=swap, seconds=seconds)
+        shapes, count = calls or ({}, 0)
+        got = fn.call(args, swap=swap, seconds=seconds, shapes=shapes,
+                      max_calls=REFERENCE_CALLS_FACTOR * count + REFERENCE_CALLS_EXTRA)
         if "missing" in got:
             return None, (f"{fn_name} is not defined when this cell runs (was it renamed, or did its cell "
                           "fail to run?)")
@@ -225,8 +228,9 @@ def grade(fn, reference, cases, keys, *, name, outputs=None, sequence=False, swa
         expected = as_outputs(reference(*copy.deepcopy(case.args)), outputs, name)
         reference_seconds = time.perf_counter() - started
         seconds = time_limit(reference_seconds)
+        calls = reference_calls(reference, case.args, swap) if swap and isinstance(fn, Remote) else None
         try:
-            out, error = _run(fn, case.args, outputs, name, swap, seconds)
+            out, error = _run(fn, case.args, outputs, name, swap, seconds, calls)
         except CallAborted as e:
             raise CallAborted(_aborted(name, case, e, seconds, reference_seconds), e.lost) from None
         student_outs.append(out)
@@ -252,6 +256,23 @@ def grade(fn, reference, cases, keys, *, name, outputs=None, sequence=False, swa
         if look:
             message += " " + pattern_line(look.hint)
     raise AssertionError(message)
+
+
+def reference_calls(reference, args, swap):
+    """({name: signatures of the arguments}, number) of the calls that the reference makes to the
+    functions in swap on args: the judge answers the student's code on such arguments only."""
+    shapes, count = {k: set() for k in swap}, [0]
+
+    def recorder(k, f):
+        def record(*a):
+            shapes[k].add(signature(a))
+            count[0] += 1
+            return f(*a)
+        return record
+
+    with quiet(), swapped(reference, {k: recorder(k, f) for k, f in swap.items()}):
+        reference(*copy.deepcopy(args))
+    return shapes, count[0]
 
 
 def _wrong_outputs(student_outs, expected_outs, sequence):
