@@ -181,7 +181,7 @@ def results(course_root, assignment, student, cfg=None, gradebook=None):
 
 
 # The last line of a Python traceback: "package.module.SomeError: what went wrong".
-_EXCEPTION = re.compile(r"^\s*(?:[A-Za-z_][\w]*\.)*([A-Za-z_]\w*(?:Error|Exception|Exit|Interrupt|TimedOut))(?::\s*(.*))?$")
+_EXCEPTION = re.compile(r"^\s*(?:[A-Za-z_][\w]*\.)*([A-Za-z_]\w*(?:Error|Exception|Exit|Interrupt|TimedOut)|MissingEntry)(?::\s*(.*))?$")
 _INVALID_CELL = re.compile(r"On instance\['cells'\]\[(\d+)\]")   # nbformat's validation error
 _EXPLAINED = {
     "DeadKernelError": "the kernel died while the notebook ran (os._exit, a crash, or out of memory)",
@@ -198,6 +198,10 @@ def failure_reason(result):
         name, detail = found[-1].group(1), (found[-1].group(2) or "").strip()
         reason = _EXPLAINED.get(name) or f"{name}: {detail}".rstrip(": ")
         cell = _INVALID_CELL.search(text)
+        missing = re.search(r"No such grade cell: [^/]+/[^/]+/(\S+)", detail)
+        if name == "MissingEntry" and missing:
+            reason = (f"the notebook marks its cell {missing.group(1)} as graded, which the assignment does not "
+                      "(was the cell's metadata edited?)")
         if name == "NotebookValidationError" and cell:   # its detail is a dump of the whole cell
             reason = (f"cell {int(cell.group(1)) + 1} of the notebook does not follow Jupyter's notebook "
                       "format (was the file edited outside Jupyter?)")

@@ -138,6 +138,16 @@ def test_a_cell_broken_outside_jupyter_is_named_in_one_short_line(tmp_path):
     assert len(done.stderr.strip().splitlines()) == 1 and len(done.stderr) < 300
 
 
+def test_a_solution_cell_marked_as_graded_is_named_in_one_line(tmp_path):
+    """nbgrader's MissingEntry ("No such grade cell") would otherwise end in "Traceback (most recent call last):"."""
+    nb = support.solved("01_rnn_step_by_step")
+    cell = next(c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade_id") == "rnn_cell_forward_code")
+    cell["metadata"]["nbgrader"].update(grade=True, points=5)
+    done = run_check(support.write(nb, tmp_path / "rnn_step_by_step.ipynb"), cwd=tmp_path)
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "marks its cell rnn_cell_forward_code as graded, which the assignment does not" in done.stderr
+
+
 def test_a_cell_pasted_from_another_assignment_runs_as_an_ordinary_cell(tmp_path):
     """nbgrader fails on a cell whose grade_id its gradebook does not know (KeyError: 'grade_id')."""
     nb = support.solved("01_rnn_step_by_step")

@@ -298,6 +298,7 @@ def test_the_readme_states_the_limits_that_grading_has():
     assert f"/tmp` of {s.tmp_size >> 20} MB" in section
     assert f"{judge.FLOOR_SECONDS:g} s plus {judge.FACTOR} times what the reference" in section
     assert f"at most {judge.student_line.__defaults__[0]} characters" in section
+    assert f"at most {judge.LARGER} times larger" in section
     n = len(__import__("exploits").ATTACKS) + len(__import__("exploits").NUMERICAL)
     words = {13: "thirteen", 14: "fourteen", 15: "fifteen", 16: "sixteen", 17: "seventeen", 18: "eighteen"}
     assert f"grades {words[n]} hostile" in section
