@@ -156,7 +156,9 @@ def test_each_catalogued_mistake_fails_the_visible_test_with_the_line_that_check
 def test_weights_read_from_the_notebooks_global_pass_the_visible_test_and_only_that():
     """parameters_tmp is what the visible test passes: only the hidden cases catch the mistake."""
     for a, f, m in [("01_rnn_step_by_step", "rnn_cell_backward", "rnn_weights_from_the_notebooks_global"),
-                    ("02_lstm_step_by_step", "lstm_cell_backward", "lstm_weights_from_the_notebooks_global")]:
+                    ("02_lstm_step_by_step", "lstm_cell_backward", "lstm_weights_from_the_notebooks_global"),
+                    ("03_deep_rnn_why_dx", "softmax_loss_backward", "softmax_weights_from_the_notebooks_global"),
+                    ("05_attention_step_by_step", "attention_backward", "attention_weights_from_the_notebooks_global")]:
         assert visible.VisibleTest(a, f).failure(mistakes.get(m).source()) is None
 
 
@@ -189,7 +191,9 @@ def test_the_catalogue_knows_the_derivative_mistakes_of_every_cell():
         "output_gate_sigmoid_derivative_missing": "lstm_cell_backward",
         # the notebook's global parameters in place of the cache's
         "rnn_weights_from_the_notebooks_global": "rnn_cell_backward",
-        "lstm_weights_from_the_notebooks_global": "lstm_cell_backward"}
+        "lstm_weights_from_the_notebooks_global": "lstm_cell_backward",
+        "softmax_weights_from_the_notebooks_global": "softmax_loss_backward",
+        "attention_weights_from_the_notebooks_global": "attention_backward"}
     assert {k: known.get(k) for k in expected} == expected
     assert "np.tanh(a_next)" in mistakes.get("tanh_applied_twice").source()
     assert "parameters_tmp" in mistakes.get("lstm_weights_from_the_notebooks_global").source()

@@ -134,10 +134,17 @@ def grade_softmax_loss_forward(fn):
           name="softmax_loss_forward", outputs=("loss", "y_hat", Cache("cache", OUTPUT_CACHE)))
 
 
+# the sizes of softmax_loss_backward's visible test (V=6, n_a=4), with other values: a function that
+# reads the notebook's parameters_tmp, as that test leaves it, passes the test and fails here
+VISIBLE_OUTPUT = dict(V=6, n_e=3, n_a=4, L=1, m=2, T_x=3)
+
+
 def grade_softmax_loss_backward(fn, part):
     """part: 'dy', 'da' or 'params'."""
     check_reference()
-    cases = [Case(c.label, (ref.softmax_loss_forward(*c.args)[2],)) for c in _output_cases(backward=True)]
+    d = _inputs(VISIBLE_OUTPUT, 20)
+    visible_sizes = Case(_label(VISIBLE_OUTPUT, "V", "n_a", "m", "T_x"), (d["a"], d["Y"], d["p"]))
+    cases = [Case(c.label, (ref.softmax_loss_forward(*c.args)[2],)) for c in _output_cases(backward=True) + [visible_sizes]]
     grade(fn, ref.softmax_loss_backward, cases, GRADED_CELLS["softmax_loss_backward_" + part][1],
           name="softmax_loss_backward", sequence=True)
 

@@ -10,6 +10,7 @@ import numpy as np
 from ..reference.attention import attention_backward, attention_forward
 from ..reference.lstm import lstm_backward, lstm_forward
 from ..reference.rnn import rnn_cell_backward, rnn_cell_forward
+from ..student.bptt_utils import attention_parameters
 from . import mistake, pattern
 
 STEP_PARAMS = ("dWa", "dWs", "db", "dv")
@@ -62,6 +63,27 @@ def cache_holds_the_pre_activation(s_prev, a, parameters):
 
 
 # ---- attention_backward --------------------------------------------------------------------
+
+# The notebook's global of attention_backward's visible test, as it leaves it for the graded cells:
+# a function that reads it passes that test, and fails on the hidden cases.
+parameters_tmp = attention_parameters(n_a=5, n_s=3, n_e=2, seed=1)
+
+
+@mistake("attention_backward", wrong=STEP_ALL,                  # it fails on other sizes
+         hint="the weights come from parameters_tmp, a global of the notebook's visible tests, and not from the "
+              "cache: the visible test passes only because it uses those very parameters. Take Wa, Ws and v from "
+              "the parameters in the cache (s_prev, a, h, alpha, parameters)")
+def attention_weights_from_the_notebooks_global(dcontext, cache):
+    s_prev, a, h, alpha, parameters = cache
+    dalpha = np.sum(a * dcontext[:, :, None], axis=0, keepdims=True)
+    de = alpha * (dalpha - np.sum(alpha * dalpha, axis=2, keepdims=True))
+    Wa, Ws, v = parameters_tmp["Wa"], parameters_tmp["Ws"], parameters_tmp["v"]
+    dz = v.T[:, :, None] * de * (1 - h ** 2)
+    dz_sum = dz.sum(axis=2)
+    return {"ds_prev": Ws.T @ dz_sum, "da": alpha * dcontext[:, :, None] + np.tensordot(Wa.T, dz, axes=1),
+            "dWa": np.tensordot(dz, a, axes=([1, 2], [1, 2])), "dWs": dz_sum @ s_prev.T,
+            "db": dz_sum.sum(axis=1, keepdims=True), "dv": np.tensordot(de, h, axes=([1, 2], [1, 2]))}
+
 
 @mistake("attention_backward", wrong=STEP_ALL,
          hint="the softmax's gradient is taken element by element, de = alpha * (1 - alpha) * dalpha: that is "
@@ -139,7 +161,7 @@ def da_misses_the_score_route(dcontext, cache):
             "db": dz_sum.sum(axis=1, keepdims=True), "dv": np.tensordot(de, h, axes=([1, 2], [1, 2]))}
 
 
-@mistake("attention_backward", wrong=("ds_prev", "da", "dWa", "dWs", "db"),
+@mistake("attention_backward", wrong=STEP_ALL,                  # it fails on other sizes
          hint="the tanh's derivative is missing: h = tanh(z), so dz = (v.T * de) * (1 - h**2) before the "
               "gradients of Wa, Ws, b, s_prev and a")
 def scorer_tanh_derivative_missing(dcontext, cache):
@@ -154,7 +176,7 @@ def scorer_tanh_derivative_missing(dcontext, cache):
             "db": dz_sum.sum(axis=1, keepdims=True), "dv": np.tensordot(de, h, axes=([1, 2], [1, 2]))}
 
 
-@mistake("attention_backward", wrong=("ds_prev", "da", "dWa", "dWs", "db"),
+@mistake("attention_backward", wrong=STEP_ALL,                  # it fails on other sizes
          hint="tanh is applied twice in the scorer's gradient: h is already tanh(z), so its derivative is "
               "1 - h**2; 1 - np.tanh(h)**2 takes the tanh of h once more")
 def scorer_tanh_applied_twice(dcontext, cache):
@@ -169,7 +191,7 @@ def scorer_tanh_applied_twice(dcontext, cache):
             "db": dz_sum.sum(axis=1, keepdims=True), "dv": np.tensordot(de, h, axes=([1, 2], [1, 2]))}
 
 
-@mistake("attention_backward", wrong=("ds_prev", "da", "dWa", "dWs", "db"),
+@mistake("attention_backward", wrong=STEP_ALL,                  # it fails on other sizes
          hint="the scorer's gradient uses sigmoid's derivative, h * (1 - h); the scorer is a tanh, "
               "h = tanh(z), so dz = (v.T * de) * (1 - h**2)")
 def scorer_sigmoid_derivative(dcontext, cache):

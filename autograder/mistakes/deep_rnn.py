@@ -11,6 +11,7 @@ from ..reference.deep_rnn import (embedding_backward, embedding_forward, layer_p
                                   softmax_loss_backward, softmax_loss_forward, stacked_rnn_backward,
                                   stacked_rnn_forward)
 from ..reference.rnn import rnn_backward, rnn_forward, softmax
+from ..student.bptt_utils import stacked_rnn_parameters
 from . import mistake, pattern
 
 LAYERS = ("dx1", "dx2", "dx3", "da0", "dWax1", "dWaa1", "dba1", "dWax2", "dWaa2", "dba2",
@@ -20,6 +21,31 @@ MODEL = ("loss", "dWe", "dWax1", "dWaa1", "dba1", "dWax2", "dWaa2", "dba2", "dWa
 
 
 # ---- softmax_loss_backward ---------------------------------------------------------------
+
+# The notebook's global of softmax_loss_backward's visible test, as it leaves it for the graded
+# cells: a function that reads it passes that test, and fails on the hidden cases.
+parameters_tmp = stacked_rnn_parameters(V=6, n_e=3, n_a=4, L=1, seed=1)
+
+
+@mistake("softmax_loss_backward", wrong=("dy", "da", "dWya", "dby"),     # it fails on other sizes
+         hint="Wya comes from parameters_tmp, a global of the notebook's visible tests, and not from the cache: "
+              "the visible test passes only because it uses those very parameters. Take Wya from the parameters "
+              "in the cache (a, y_hat, Y, parameters)")
+def softmax_weights_from_the_notebooks_global(cache):
+    a, y_hat, Y, parameters = cache
+    n_a, m, T_x = a.shape
+    dy = y_hat.copy()
+    for i in range(m):
+        for t in range(T_x):
+            dy[Y[i, t], i, t] -= 1
+    da = np.zeros_like(a)
+    dWya, dby = np.zeros_like(parameters["Wya"]), np.zeros_like(parameters["by"])
+    for t in range(T_x):
+        da[:, :, t] = parameters_tmp["Wya"].T @ dy[:, :, t]
+        dWya += dy[:, :, t] @ a[:, :, t].T
+        dby += dy[:, :, t].sum(axis=1, keepdims=True)
+    return {"dy": dy, "da": da, "dWya": dWya, "dby": dby}
+
 
 @mistake("softmax_loss_backward", wrong=("dy", "da", "dWya", "dby"),
          hint="dy is y_hat itself; the gradient of the cross-entropy with respect to the logits is "
