@@ -362,3 +362,38 @@ def test_the_source_notebook_runs_without_errors():
     it takes is a figure of benchmarks/notebook_times.py: the issue asks for under two minutes.)"""
     run = run_of(ASSIGNMENT)
     assert not errors(run.nb)
+
+
+# ---- backprop cannot be skipped here either ------------------------------------------------
+
+NUMERICAL_ATTENTION_BACKWARD = '''def attention_backward(dcontext, cache):
+    s_prev, a, h, alpha, parameters = cache
+    loss = lambda: np.sum(attention_forward(s_prev, a, parameters)[0] * dcontext)
+    gradients = {"ds_prev": numerical_gradient(loss, s_prev), "da": numerical_gradient(loss, a)}
+    for k in ("Wa", "Ws", "b", "v"):
+        gradients["d" + k] = numerical_gradient(loss, parameters[k])
+    return gradients
+'''
+
+
+def test_an_attention_backward_by_finite_differences_earns_no_backward_marks(tmp_path):
+    """The same judge as in 01: the large case (46,000 entries) runs out of time for finite
+    differences, which the course's own numerical_gradient computes exactly enough otherwise."""
+    from autograder.check import check
+    solved = support.solved(ASSIGNMENT)
+    nb = support.with_function(solved, "attention_backward", NUMERICAL_ATTENTION_BACKWARD)
+    # after its graded cells, the notebook defines it again by backprop, so that the rest of the
+    # notebook (training) runs at its usual speed: what is tested is the graded cells' verdict
+    correct = next(c for c in solved["cells"] if "def attention_backward(" in "".join(c["source"]))
+    last = max(i for i, c in enumerate(nb["cells"])
+               if c["metadata"].get("nbgrader", {}).get("grade_id", "").startswith("attention_backward_"))
+    nb["cells"].insert(last + 1, {"cell_type": "code", "id": "by-backprop", "metadata": {}, "outputs": [], "execution_count": None,
+                                  "source": correct["source"]})
+    result = check(support.write(nb, tmp_path / "numerical.ipynb"))
+    tests = {t["grade_id"]: t for t in result["tests"]}
+    backward = {g for g in tests if g.startswith("attention_backward_")}
+    assert backward == {"attention_backward_params", "attention_backward_ds_prev", "attention_backward_da"}
+    for g in backward:
+        assert not tests[g]["passed"] and "(large)" in tests[g]["message"], tests[g]["message"]
+        assert "did not return within" in tests[g]["message"] and "finite differences" in tests[g]["message"]
+    assert all(t["passed"] for g, t in tests.items() if g not in backward), "its other cells keep their marks"
