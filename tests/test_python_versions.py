@@ -6,7 +6,8 @@ Each supported version found on this machine (`python3.X` on PATH, or pyenv's
 ~/.pyenv/versions/3.X.*/bin/python3.X) is set up in a fresh copy of the course, as a learner's
 `./course open` sets it up (the runtime requirements, not the test ones), and then the README's
 `.venv/bin/python -m autograder check` grades a solved notebook 01. A version that is missing is
-skipped, by name. `BPTT_PYTHONS="/path/to/python3.12 /path/to/python3.13"` names the
+skipped, by name. The refusal of an older Python is tested with a Python 3.10 where there is one,
+else with a stand-in that answers ./course's two questions as one would. `BPTT_PYTHONS="/path/to/python3.12 /path/to/python3.13"` names the
 interpreters to use instead.
 
 Setting up takes a minute or two per version, most of it pip (whose cache makes later runs
@@ -129,8 +130,29 @@ def minimal_copy(dest):
     return dest
 
 
+# what ./course asks an interpreter (its version, and whether it is new enough), answered as a
+# Python 3.10 would: so that the one-line refusal is tested on every machine, with or without one
+STAND_IN_310 = """#!/bin/sh
+case "$2" in
+    *"version_info[:3]"*) echo 3.10.12 ;;
+    *) exit 1 ;;
+esac
+"""
+
+
+def older_python(tmp_path):
+    """A Python 3.10 of this machine, or else a stand-in that answers ./course's questions as one."""
+    try:
+        return find_python(OLDER)
+    except pytest.skip.Exception:
+        stand_in = tmp_path / "python3.10"
+        stand_in.write_text(STAND_IN_310)
+        stand_in.chmod(0o755)
+        return str(stand_in)
+
+
 def test_older_python_named_gets_one_line(tmp_path):
-    python = find_python(OLDER)
+    python = older_python(tmp_path)
     course = minimal_copy(tmp_path / "course")
     done = subprocess.run([course / "course", "setup"], cwd=course, capture_output=True, text=True,
                           env=user_env(BPTT_PYTHON=python), timeout=120)
@@ -144,7 +166,7 @@ def test_older_python_named_gets_one_line(tmp_path):
 def test_older_python_on_path_gets_one_line(tmp_path):
     """A machine whose only Pythons are 3.10 (python3) and whatever `python` is: the search
     finds no 3.11+, says what it found and what it looked for, and makes no .venv."""
-    python = find_python(OLDER)
+    python = older_python(tmp_path)
     course = minimal_copy(tmp_path / "course")
     bin_dir = tmp_path / "bin"                # a PATH with nothing but what ./course needs before pip
     bin_dir.mkdir()
