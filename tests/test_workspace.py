@@ -185,3 +185,24 @@ def test_a_notebook_that_cannot_be_graded_keeps_the_files_held_back(tmp_path):
     _, unlocked, locked = update_work_copy(work, say=said.append)
     assert not unlocked and relative(locked, work) == HELD_BACK
     assert any("could not be graded" in s and "not valid JSON" in s for s in said)
+
+
+def test_the_readme_tells_the_learner_what_work_receives_and_how_to_start():
+    """The learner's section of the README: ./course setup on its own, --port, and a table of
+    the files held back in work/ that is this module's HELD_BACK, each with whose solutions it holds."""
+    import re
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Self-study learners"):readme.index("## Instructors")]
+    intro = readme[readme.index("## Two commands"):readme.index("## Self-study learners")]
+    assert "./course open --port" in section
+    assert "`./course setup` does only that, without\nopening anything" in intro or \
+        re.search(r"`\./course setup` does only that,\s+without\s+opening anything", intro)
+    rows = [ln for ln in section.splitlines() if ln.startswith("| `")]
+    listed = {}
+    for row in rows:
+        files, holds = row.split("|")[1:3]
+        (assignment,) = re.findall(r"`(\d\d_\w+)`", holds)
+        listed.update({f: assignment for f in re.findall(r"`([\w/]+\.py)`", files)})
+    assert listed == HELD_BACK
+    done = subprocess.run([str(ROOT / "course"), "open", "--help"], capture_output=True, text=True, timeout=120)
+    assert "--port" in done.stdout, done.stdout + done.stderr
