@@ -72,6 +72,14 @@ def test_grading_into_postgresql_reads_as_from_sqlite(server, tmp_path):
     assert formgrader_view(pg) == formgrader_view(lite)
     assert exported(pg) == exported(lite)
     assert any(score == "18.0" for _, score, _ in exported(pg)) and any(s == "ungradeable" for *_, s in exported(pg))
+    # the reports and the feedback read the same gradebook
+    assert (pg / "reports" / A / "tests.csv").read_text() == (lite / "reports" / A / "tests.csv").read_text()
+    for where in (lite, pg):
+        done = cli("feedback", A, "--course-dir", where, cwd=where)
+        assert done.returncode == 0, done.stderr[-2000:]
+    feedback = [sorted(p.relative_to(where / "feedback").as_posix() for p in (where / "feedback").rglob("*.html"))
+                for where in (lite, pg)]
+    assert feedback[0] == feedback[1] and feedback[0]
 
 
 def test_an_unreachable_database_is_one_clear_line_and_loses_nothing(server, tmp_path):
