@@ -397,3 +397,26 @@ def test_an_attention_backward_by_finite_differences_earns_no_backward_marks(tmp
         assert not tests[g]["passed"] and "(large)" in tests[g]["message"], tests[g]["message"]
         assert "did not return within" in tests[g]["message"] and "finite differences" in tests[g]["message"]
     assert all(t["passed"] for g, t in tests.items() if g not in backward), "its other cells keep their marks"
+
+
+# ---- the sample class ----------------------------------------------------------------------
+
+def test_the_sample_class_gets_what_its_manifest_expects(tmp_path):
+    """One submission of each kind that grades in seconds (correct, partly wrong, catalogued
+    mistakes, flagged, a kernel that dies): what `grade` finds is what sample_class.json says."""
+    from autograder import grade, sample_class
+    manifest = sample_class.make(ASSIGNMENT, tmp_path / "course", cell_timeout=10)
+    chosen = {}
+    for student, entry in sorted(manifest["students"].items()):
+        if entry["kind"] != "hostile" or "os-exit" in student:
+            chosen.setdefault(entry["kind"], []).append(student)
+    students = [s for kind, names in chosen.items() for s in names[:3]]
+    done = grade.grade_class(ASSIGNMENT, tmp_path / "course", students=students, jobs=2, progress=False)
+    wrong = []
+    for s in done["students"]:
+        expect = manifest["students"][s["student"]]["expect"]
+        score = {"full": s["score"] == s["max_score"], "zero": s["score"] == 0,
+                 "partial": s["score"] is not None and 0 < s["score"] < s["max_score"]}.get(expect["score"], True)
+        if s["status"] != expect["status"] or not score or sorted(s["flags"]) != sorted(expect["flags"]):
+            wrong.append((s["student"], s["status"], s["score"], s["flags"], expect))
+    assert len(done["students"]) == len(students) >= 10 and not wrong, wrong
