@@ -135,6 +135,9 @@ class JudgedExecute(Execute):
         self._sandbox = Sandbox(parent=self)
         self._folder = (resources or {}).get("metadata", {}).get("path") or os.getcwd()
         self._tests = graded_test_sources(resources)
+        from . import hidden              # its self-check of what the judge answers is per notebook
+        hidden.CASE_PARAMETERS.clear()
+        hidden.ANSWERED_PARAMETERS.clear()
         threading.Thread(target=prepare_hidden_tests, args=(list(self._tests.values()),), daemon=True).start()
         self._replaying = False
         self._epoch, self._memo = 0, {}   # calls of student functions since the kernel last ran a cell
@@ -270,10 +273,10 @@ class JudgedExecute(Execute):
         for channel in (kc.shell_channel, kc.stdin_channel, kc.iopub_channel):
             poller.register(channel.socket, zmq.POLLIN)
         deadline = time.monotonic() + seconds
-        result = None
+        result, forgiven = None, 0.0
         while True:
             left = deadline - time.monotonic()
-            if left <= 0:
+            if left <= 0 or (RUN.left() is not None and RUN.left() <= 0):
                 return await self._stop_call(msg_id)
             ready = dict(await poller.poll(1000 * min(left, 0.5)))
             if not ready:
@@ -295,7 +298,10 @@ class JudgedExecute(Execute):
                         kc.input("")
                     else:
                         kc.input(answer(prompt))
-                    deadline += time.monotonic() - started    # the judge's time is not the student's
+                    # the judge's time is not the student's, up to the call's own limit again
+                    spent = min(time.monotonic() - started, max(0.0, seconds - forgiven))
+                    forgiven += spent
+                    deadline += spent
             if kc.shell_channel.socket in ready:
                 msg = await kc.shell_channel.get_msg(timeout=0)
                 if msg["parent_header"].get("msg_id") == msg_id:

@@ -16,12 +16,16 @@ reference runs here, on the arguments the student's code passed. Those answers a
 reference's, so the judge gives them only where they cannot stand in for work still to be graded:
 - not for a function that a later graded cell of the notebook grades (a notebook that moved or
   copied graded cells could otherwise keep the answers and replay them there);
+- only with the parameters of the case (the values of the dicts that the reference's own calls
+  pass), so that no answer is one for another case's model;
 - only on arguments shaped as the reference's own calls on the case are, and for a few times as
   many calls as it makes (else the reference, which runs here, could be made to build arrays of
   any size, for as long as the student likes).
 """
 import ast
 import builtins
+import hashlib
+import math
 import re
 import threading
 
@@ -122,8 +126,8 @@ def _answer(prompt, swap, calls, shapes, max_calls, graded_later):
                                       f"answers only after that: keep the graded cells in the release's order"})
     asked = signature(args)
     if not any(fits(asked, known) for known in shapes.get(name, ())):
-        return wire.encode({"raised": f"{name} was called with arguments of other shapes than the correct "
-                                      f"code passes it on this case"})
+        return wire.encode({"raised": f"{name} was called with arguments unlike those the correct code passes it "
+                                      f"on this case (in their shapes, or in the parameters)"})
     from .hidden import quiet
     try:
         with quiet():
@@ -133,40 +137,58 @@ def _answer(prompt, swap, calls, shapes, max_calls, graded_later):
                                       f"{type(e).__name__}: {student_line(e, 100)}"})
 
 
-def signature(value, budget=None, depth=0):
+def signature(value, budget=None, depth=0, in_dict=False):
     """The structure of a value and the shapes of its arrays (what the reference's own calls are
-    compared on); None for one too large or deep to be a function's arguments."""
+    compared on), with a digest of the values of the arrays in dicts (the parameters); None for
+    one too large or deep to be a function's arguments."""
     budget = budget if budget is not None else [10_000]
     budget[0] -= 1
     if budget[0] < 0 or depth > 16:
         return None
     if isinstance(value, np.ndarray):
+        if in_dict:
+            return "array", value.shape, hashlib.sha1(np.ascontiguousarray(value).tobytes()).hexdigest()
         return "array", value.shape
     if isinstance(value, (tuple, list)):
-        items = tuple(signature(v, budget, depth + 1) for v in value)
+        items = tuple(signature(v, budget, depth + 1, in_dict) for v in value)
         return None if None in items else ("sequence", items)
     if isinstance(value, dict):
-        items = tuple(sorted((str(k), signature(v, budget, depth + 1)) for k, v in value.items()))
+        items = tuple(sorted((str(k), signature(v, budget, depth + 1, True)) for k, v in value.items()))
         return None if any(v is None for _, v in items) else ("dict", items)
     return "scalar" if isinstance(value, (int, float, np.number)) else type(value).__name__
 
 
-# how many times larger than in the reference's own calls an array outside the parameters may be
-# along each axis (code that batches what the reference loops over, or loops over what it
-# batches, is right; the parameters' shapes set the sizes of the products)
+def parameters_in(sig):
+    """The signatures of the dicts of arrays (the parameters) within a signature."""
+    found = set()
+    if isinstance(sig, tuple) and sig and sig[0] in ("sequence", "dict"):
+        if sig[0] == "dict" and any(isinstance(v, tuple) and v[0] == "array" for _, v in sig[1]):
+            found.add(sig)
+        for item in sig[1]:
+            found |= parameters_in(item[1] if sig[0] == "dict" else item)
+    return found
+
+
+# how many times larger than in the reference's own calls an array outside the parameters may be,
+# along each axis and in all (code that batches what the reference loops over, or loops over what
+# it batches, is right; the parameters set the sizes of the products)
 LARGER = 100
 
 
 def fits(asked, known, in_dict=False):
     """Whether arguments of signature `asked` are like those of a reference's call, `known`: the
-    same structure; the arrays in dicts (the parameters) of the same shapes; others with as many
-    axes, each at most LARGER times as long."""
+    same structure; the arrays in dicts (the parameters) the same, values included, so that the
+    answers are those of this case's model and of no other case's; the other arrays with as
+    many axes, each, and the whole, at most LARGER times as large."""
     if asked is None or known is None:
         return False
     if isinstance(known, tuple) and known[0] == "array":
         if not (isinstance(asked, tuple) and asked[0] == "array" and len(asked[1]) == len(known[1])):
             return False
-        return asked[1] == known[1] if in_dict else all(a <= LARGER * max(k, 1) for a, k in zip(asked[1], known[1]))
+        if in_dict:
+            return asked == known
+        return all(a <= LARGER * max(k, 1) for a, k in zip(asked[1], known[1])) and \
+            math.prod(asked[1]) <= LARGER * max(math.prod(known[1]), 1)
     if isinstance(known, tuple) and known[0] in ("sequence", "dict"):
         if not (isinstance(asked, tuple) and asked[0] == known[0] and len(asked[1]) == len(known[1])):
             return False

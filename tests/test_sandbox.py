@@ -248,7 +248,7 @@ def test_the_judge_answers_only_arguments_shaped_as_the_references_calls():
     ask = lambda args: wire.decode(judge._answer(PROMPT + wire.encode({"call": "rnn_cell_backward", "args": args}),
                                                  {"rnn_cell_backward": ref.rnn_cell_backward}, [0], shapes, 99, ()))
     assert "value" in ask([case.args[0][:, :, 0], cache])
-    assert "other shapes" in ask(list(huge))["raised"]
+    assert "unlike those the correct code" in ask(list(huge))["raised"]
     nested = []
     nested.append(nested)
     assert judge.signature(nested) is None and judge.signature([[1.0]] * 20_000) is None
@@ -303,3 +303,22 @@ def test_the_readme_states_the_limits_that_grading_has():
     words = {13: "thirteen", 14: "fourteen", 15: "fifteen", 16: "sixteen", 17: "seventeen", 18: "eighteen"}
     assert f"grades {words[n]} hostile" in section
     assert re.search(r"`tests/test_sandbox.py`", section)
+
+
+def test_the_judge_answers_only_with_the_parameters_of_the_case():
+    """While rnn_backward is graded, its calls of rnn_cell_backward are answered with the sequence
+    case's parameters only: never with those of rnn_cell_backward's own hidden cases, whose
+    answers a notebook could otherwise fetch, print, and replay when submitted again."""
+    from autograder.hidden import reference_calls
+    from autograder.hidden.rnn import backward_cases, cell_backward_cases
+    from autograder.reference import rnn as ref
+    from autograder.student.runner import PROMPT
+    sequence, cell = backward_cases()[0], cell_backward_cases()[0]
+    shapes, _ = reference_calls(ref.rnn_backward, sequence.args, {"rnn_cell_backward": ref.rnn_cell_backward})
+    ask = lambda args: wire.decode(judge._answer(PROMPT + wire.encode({"call": "rnn_cell_backward", "args": args}),
+                                                 {"rnn_cell_backward": ref.rnn_cell_backward}, [0], shapes, 99, ()))
+    own = sequence.args[1][0][0]
+    assert "value" in ask([sequence.args[0][:, :, 0], own])
+    assert "unlike those the correct code" in ask(list(cell.args))["raised"]           # the cell case's own parameters
+    nudged = own[:3] + ({k: v * (1 + 1e-12) for k, v in own[3].items()},)
+    assert "unlike those the correct code" in ask([sequence.args[0][:, :, 0], nudged])["raised"]

@@ -24,7 +24,8 @@ import numpy as np
 
 from .. import mistakes
 from ..diagnostics import describe, is_close
-from ..judge import REFERENCE_CALLS_EXTRA, REFERENCE_CALLS_FACTOR, CallAborted, Remote, judging, signature, time_limit
+from ..judge import (REFERENCE_CALLS_EXTRA, REFERENCE_CALLS_FACTOR, CallAborted, Remote, judging, parameters_in,
+                     signature, time_limit)
 from ..student.bptt_utils import mistake_line, pattern_line
 from .caches import Cache, CacheValue
 
@@ -222,6 +223,8 @@ def grade(fn, reference, cases, keys, *, name, outputs=None, sequence=False, swa
     - swap: names to replace in fn's globals while it runs, e.g. {"rnn_cell_backward": ref}
     """
     problems, student_outs, expected_outs = [], [], []
+    CASE_PARAMETERS.setdefault(name, set()).update(p for c in cases for p in parameters_in(signature(c.args)))
+    _meet(name)
     for case in cases:
         restore_numpy()
         started = time.perf_counter()
@@ -258,6 +261,18 @@ def grade(fn, reference, cases, keys, *, name, outputs=None, sequence=False, swa
     raise AssertionError(message)
 
 
+# {function name: the parameters of its hidden cases}, and {name: the parameters with which the
+# judge answers the calls of it}: these must never meet, or a sequence function's calls of the
+# reference could fetch the answers of a cell function's own cases (the grader checks itself)
+CASE_PARAMETERS, ANSWERED_PARAMETERS = {}, {}
+
+
+def _meet(name):
+    if CASE_PARAMETERS.get(name, set()) & ANSWERED_PARAMETERS.get(name, set()):
+        raise RuntimeError(f"grader self-check failed: the judge would answer {name} with the parameters of one "
+                           "of its own hidden cases")
+
+
 def reference_calls(reference, args, swap):
     """({name: signatures of the arguments}, number) of the calls that the reference makes to the
     functions in swap on args: the judge answers the student's code on such arguments only."""
@@ -272,6 +287,9 @@ def reference_calls(reference, args, swap):
 
     with quiet(), swapped(reference, {k: recorder(k, f) for k, f in swap.items()}):
         reference(*copy.deepcopy(args))
+    for k, signatures in shapes.items():
+        ANSWERED_PARAMETERS.setdefault(k, set()).update(p for sig in signatures for p in parameters_in(sig))
+        _meet(k)
     return shapes, count[0]
 
 

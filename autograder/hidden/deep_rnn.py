@@ -216,9 +216,11 @@ def _loss_and_gradients(result):
 
 
 def _model_cases():
+    # parameters of their own (i + 30), not those of the parts' cases: while the model is graded,
+    # the judge answers its calls of the parts only with the model case's parameters
     out = []
     for i, s in enumerate(SHAPES + [LARGE_MODEL]):
-        d = _inputs(s, i)
+        d = _inputs(s, i + 30)
         out.append(Case(_label(s, "V", "n_e", "n_a", "L", "m", "T_x"), (d["X"], d["Y"], d["p"])))
     return out
 

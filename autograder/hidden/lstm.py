@@ -59,9 +59,15 @@ def _inputs(s, i):
     return p, x, a0, c0, da, dc
 
 
+# The cell functions' cases draw their own parameters (i + OWN), not those of the sequence cases:
+# while lstm_forward is graded, the judge answers its calls of lstm_cell_forward only with the
+# sequence case's parameters, which must not be those of lstm_cell_forward's own cases.
+OWN = 10
+
+
 def cell_forward_cases():
     return [Case(shape_label(s, "n_x", "n_a", "m"), (x[:, :, 0], a0, c0, p)) for i, s in enumerate(SHAPES)
-            for p, x, a0, c0, _, _ in [_inputs(s, i)]]
+            for p, x, a0, c0, _, _ in [_inputs(s, i + OWN)]]
 
 
 def forward_cases():
@@ -73,7 +79,7 @@ def cell_backward_cases():
     """(da_next, dc_next, cache): dc_next is nonzero, as it is inside a sequence."""
     cases = []
     for i, s in enumerate(SHAPES + [LARGE_CELL]):
-        p, x, a0, c0, da, dc = _inputs(s, i)
+        p, x, a0, c0, da, dc = _inputs(s, i + OWN)
         cache = ref.lstm_cell_forward(x[:, :, 0], a0, c0, p)[3]
         cases.append(Case(shape_label(s, "n_x", "n_a", "m"), (da[:, :, 0], dc, cache)))
     return cases

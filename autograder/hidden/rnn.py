@@ -52,9 +52,15 @@ def _inputs(s, i):
     return p, x, a0, da
 
 
+# The cell functions' cases draw their own parameters (i + OWN), not those of the sequence cases:
+# while rnn_forward is graded, the judge answers its calls of rnn_cell_forward only with the
+# sequence case's parameters, which must not be those of rnn_cell_forward's own cases.
+OWN = 10
+
+
 def cell_forward_cases():
     return [Case(shape_label(s, "n_x", "n_a", "m"), (x[:, :, 0], a0, p)) for i, s in enumerate(SHAPES)
-            for p, x, a0, _ in [_inputs(s, i)]]
+            for p, x, a0, _ in [_inputs(s, i + OWN)]]
 
 
 def forward_cases():
@@ -65,7 +71,7 @@ def forward_cases():
 def cell_backward_cases():
     cases = []
     for i, s in enumerate(SHAPES + [LARGE_CELL]):
-        p, x, a0, da = _inputs(s, i)
+        p, x, a0, da = _inputs(s, i + OWN)
         cache = ref.rnn_cell_forward(x[:, :, 0], a0, p)[2]
         cases.append(Case(shape_label(s, "n_x", "n_a", "m"), (da[:, :, 0], cache)))
     return cases

@@ -89,9 +89,18 @@ def input_gradient_cases(kind):
                        rng.standard_normal((s["n_y"], s["m"])))))
     if kind == "lstm":
         x = adding_batch(3, 1)
-        cases.append(Case("the trained LSTM, an adding-problem batch of m=3, T_x=20",
-                          (x, frozen_model(), np.array([[1.0, -0.5, 2.0]]))))
+        cases.append(Case("the trained LSTM, its weights moved by about 0.1%, an adding-problem batch of m=3, T_x=20",
+                          (x, nudged(frozen_model()), np.array([[1.0, -0.5, 2.0]]))))
     return cases
+
+
+def nudged(model):
+    """The model with every weight moved by about 0.1%: a trained model all the same, but not the one
+    of the later cells' cases. While those are graded, the judge answers their calls of
+    input_gradient only with their own model, which must not be one of input_gradient's cases."""
+    rng = np.random.default_rng(SEED + 40)
+    return dict(model, parameters={k: v * (1 + 1e-3 * rng.standard_normal(v.shape))
+                                   for k, v in model["parameters"].items()})
 
 
 def saliency_cases(method):
