@@ -205,11 +205,13 @@ def trained():
     return run_cells(ns, *settings, *notebook_cells("training", "accuracy", "attention_maps", "attention_shares"))
 
 
+@pytest.mark.xdist_group("05-trained")      # one worker trains the model for all four
 def test_the_notebooks_settings_are_those_its_text_states(trained):
     assert (trained["n_a"], trained["n_e"], trained["m"], trained["n_iterations"]) == (32, 16, 64, 1000)
     assert trained["iterations"] == 1000
 
 
+@pytest.mark.xdist_group("05-trained")      # one worker trains the model for all four
 def test_the_model_translates_99_percent_of_held_out_dates(trained):
     right = trained["right"]
     assert len(right) == 1000 and right.mean() >= 0.99
@@ -217,6 +219,7 @@ def test_the_model_translates_99_percent_of_held_out_dates(trained):
     assert all(day.toordinal() in held_out for day, _ in trained["dates_held"])
 
 
+@pytest.mark.xdist_group("05-trained")      # one worker trains the model for all four
 def test_month_and_day_digits_attend_to_their_fields_and_hyphens_to_the_padding(trained):
     shares = trained["shares"]                    # t -> (on the field, field + next, on the padding)
     for t in (5, 6, 8, 9):                        # MM and DD of YYYY-MM-DD
@@ -227,6 +230,7 @@ def test_month_and_day_digits_attend_to_their_fields_and_hyphens_to_the_padding(
     assert max(shares[t][1] - shares[t][0] for t in (6, 9)) > 0.2
 
 
+@pytest.mark.xdist_group("05-trained")      # one worker trains the model for all four
 def test_the_figures_examples_show_it_too(trained):
     alphas, dates = trained["alphas_held"], trained["dates_held"]
     assert [dates[i][1] for i in trained["examples"]] == [task.FORMATS[k] for k in (0, 3, 4, 5)]
