@@ -122,12 +122,13 @@ def _answer(prompt, swap, calls, shapes, max_calls, graded_later):
     except (wire.WireError, KeyError, TypeError, MemoryError):
         return wire.encode({"raised": "a malformed request for a reference function"})
     if name in graded_later:
-        return wire.encode({"raised": f"{name} is graded in a later cell, and grading gives the correct {name}'s "
-                                      f"answers only after that: keep the graded cells in the release's order"})
-    asked = signature(args)
-    if not any(fits(asked, known) for known in shapes.get(name, ())):
-        return wire.encode({"raised": f"{name} was called with arguments unlike those the correct code passes it "
-                                      f"on this case (in their shapes, or in the parameters)"})
+        return wire.encode({"raised": f"{name} is graded in a later cell: keep the graded cells in the "
+                                      f"release's order"})
+    asked, known = signature(args), shapes.get(name, ())
+    parameters = frozenset().union(*(d for k in known for d in parameters_in(k)))
+    if not any(fits(asked, k, parameters) for k in known):
+        return wire.encode({"raised": f"{name} got other parameters, or larger arrays, than the correct code "
+                                      f"passes it"})
     from .hidden import quiet
     try:
         with quiet():
@@ -137,36 +138,53 @@ def _answer(prompt, swap, calls, shapes, max_calls, graded_later):
                                       f"{type(e).__name__}: {student_line(e, 100)}"})
 
 
-def signature(value, budget=None, depth=0, in_dict=False):
+def signature(value, budget=None, depth=0):
     """The structure of a value and the shapes of its arrays (what the reference's own calls are
-    compared on), with a digest of the values of the arrays in dicts (the parameters); None for
-    one too large or deep to be a function's arguments."""
+    compared on); a dict (the parameters, a model) is the digests of the values of the arrays in
+    it. None for a value too large or deep to be a function's arguments."""
     budget = budget if budget is not None else [10_000]
     budget[0] -= 1
     if budget[0] < 0 or depth > 16:
         return None
     if isinstance(value, np.ndarray):
-        if in_dict:
-            return "array", value.shape, hashlib.sha1(np.ascontiguousarray(value).tobytes()).hexdigest()
         return "array", value.shape
     if isinstance(value, (tuple, list)):
-        items = tuple(signature(v, budget, depth + 1, in_dict) for v in value)
+        items = tuple(signature(v, budget, depth + 1) for v in value)
         return None if None in items else ("sequence", items)
     if isinstance(value, dict):
-        items = tuple(sorted((str(k), signature(v, budget, depth + 1, True)) for k, v in value.items()))
-        return None if any(v is None for _, v in items) else ("dict", items)
+        digests = _digests(value, budget, depth + 1)
+        return None if digests is None else ("dict", digests)
     return "scalar" if isinstance(value, (int, float, np.number)) else type(value).__name__
 
 
-def parameters_in(sig):
-    """The signatures of the dicts of arrays (the parameters) within a signature."""
-    found = set()
-    if isinstance(sig, tuple) and sig and sig[0] in ("sequence", "dict"):
-        if sig[0] == "dict" and any(isinstance(v, tuple) and v[0] == "array" for _, v in sig[1]):
-            found.add(sig)
-        for item in sig[1]:
-            found |= parameters_in(item[1] if sig[0] == "dict" else item)
+def _digests(value, budget, depth):
+    """The digests of the values (as float64) of the arrays anywhere in a dict, or None."""
+    budget[0] -= 1
+    if budget[0] < 0 or depth > 16:
+        return None
+    if isinstance(value, np.ndarray):
+        try:
+            return frozenset([hashlib.sha1(np.ascontiguousarray(value, dtype=np.float64).tobytes()
+                                           + str(value.shape).encode()).hexdigest()])
+        except (TypeError, ValueError):
+            return None
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, (tuple, list)) else ()
+    found = frozenset()
+    for v in items:
+        d = _digests(v, budget, depth + 1)
+        if d is None:
+            return None
+        found |= d
     return found
+
+
+def parameters_in(sig):
+    """The dicts (as the digests of their arrays) within a signature."""
+    if isinstance(sig, tuple) and sig and sig[0] == "dict":
+        return {sig[1]} if sig[1] else set()
+    if isinstance(sig, tuple) and sig and sig[0] == "sequence":
+        return set().union(*(parameters_in(item) for item in sig[1]))
+    return set()
 
 
 # how many times larger than in the reference's own calls an array outside the parameters may be,
@@ -175,26 +193,25 @@ def parameters_in(sig):
 LARGER = 100
 
 
-def fits(asked, known, in_dict=False):
+def fits(asked, known, parameters):
     """Whether arguments of signature `asked` are like those of a reference's call, `known`: the
-    same structure; the arrays in dicts (the parameters) the same, values included, so that the
-    answers are those of this case's model and of no other case's; the other arrays with as
-    many axes, each, and the whole, at most LARGER times as large."""
+    same structure; in place of each dict, one whose arrays are all among `parameters` (the
+    digests of the arrays of the case's own dicts: its parameters, values included, so that the
+    answers are those of this case's model and of no other case's; any subset of them, under
+    any keys); the other arrays with as many axes, each, and the whole, at most LARGER times as
+    large."""
     if asked is None or known is None:
         return False
     if isinstance(known, tuple) and known[0] == "array":
         if not (isinstance(asked, tuple) and asked[0] == "array" and len(asked[1]) == len(known[1])):
             return False
-        if in_dict:
-            return asked == known
         return all(a <= LARGER * max(k, 1) for a, k in zip(asked[1], known[1])) and \
             math.prod(asked[1]) <= LARGER * max(math.prod(known[1]), 1)
-    if isinstance(known, tuple) and known[0] in ("sequence", "dict"):
-        if not (isinstance(asked, tuple) and asked[0] == known[0] and len(asked[1]) == len(known[1])):
-            return False
-        if known[0] == "sequence":
-            return all(fits(a, k, in_dict) for a, k in zip(asked[1], known[1]))
-        return all(ak == kk and fits(a, k, True) for (ak, a), (kk, k) in zip(asked[1], known[1]))
+    if isinstance(known, tuple) and known[0] == "dict":
+        return isinstance(asked, tuple) and asked[0] == "dict" and asked[1] <= parameters
+    if isinstance(known, tuple) and known[0] == "sequence":
+        return isinstance(asked, tuple) and asked[0] == "sequence" and len(asked[1]) == len(known[1]) and \
+            all(fits(a, k, parameters) for a, k in zip(asked[1], known[1]))
     return asked == known
 
 

@@ -248,7 +248,7 @@ def test_the_judge_answers_only_arguments_shaped_as_the_references_calls():
     ask = lambda args: wire.decode(judge._answer(PROMPT + wire.encode({"call": "rnn_cell_backward", "args": args}),
                                                  {"rnn_cell_backward": ref.rnn_cell_backward}, [0], shapes, 99, ()))
     assert "value" in ask([case.args[0][:, :, 0], cache])
-    assert "unlike those the correct code" in ask(list(huge))["raised"]
+    assert "than the correct code passes it" in ask(list(huge))["raised"]
     nested = []
     nested.append(nested)
     assert judge.signature(nested) is None and judge.signature([[1.0]] * 20_000) is None
@@ -319,6 +319,6 @@ def test_the_judge_answers_only_with_the_parameters_of_the_case():
                                                  {"rnn_cell_backward": ref.rnn_cell_backward}, [0], shapes, 99, ()))
     own = sequence.args[1][0][0]
     assert "value" in ask([sequence.args[0][:, :, 0], own])
-    assert "unlike those the correct code" in ask(list(cell.args))["raised"]           # the cell case's own parameters
+    assert "than the correct code passes it" in ask(list(cell.args))["raised"]           # the cell case's own parameters
     nudged = own[:3] + ({k: v * (1 + 1e-12) for k, v in own[3].items()},)
-    assert "unlike those the correct code" in ask([sequence.args[0][:, :, 0], nudged])["raised"]
+    assert "than the correct code passes it" in ask([sequence.args[0][:, :, 0], nudged])["raised"]
