@@ -16,8 +16,8 @@ reference runs here, on the arguments the student's code passed. Those answers a
 reference's, so the judge gives them only where they cannot stand in for work still to be graded:
 - not for a function that a later graded cell of the notebook grades (a notebook that moved or
   copied graded cells could otherwise keep the answers and replay them there);
-- only with the parameters of the case (the values of the dicts that the reference's own calls
-  pass), so that no answer is one for another case's model;
+- only with the parameters of the case (arrays valued as those in the dicts that the reference's
+  own calls pass, under any keys), so that no answer is one for another case's model;
 - only on arguments shaped as the reference's own calls on the case are, and for a few times as
   many calls as it makes (else the reference, which runs here, could be made to build arrays of
   any size, for as long as the student likes).

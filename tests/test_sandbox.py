@@ -239,7 +239,7 @@ def test_the_judge_answers_only_arguments_shaped_as_the_references_calls():
     from autograder.reference import rnn as ref
     from autograder.student.runner import PROMPT
     case = backward_cases()[0]
-    shapes, count = reference_calls(ref.rnn_backward, case.args, {"rnn_cell_backward": ref.rnn_cell_backward})
+    _, (shapes, count) = reference_calls(ref.rnn_backward, case.args, {"rnn_cell_backward": ref.rnn_cell_backward})
     assert count == case.args[0].shape[2] and len(shapes["rnn_cell_backward"]) == 1     # one call per step
     cache = case.args[1][0][0]
     n = 4000
@@ -314,7 +314,7 @@ def test_the_judge_answers_only_with_the_parameters_of_the_case():
     from autograder.reference import rnn as ref
     from autograder.student.runner import PROMPT
     sequence, cell = backward_cases()[0], cell_backward_cases()[0]
-    shapes, _ = reference_calls(ref.rnn_backward, sequence.args, {"rnn_cell_backward": ref.rnn_cell_backward})
+    _, (shapes, _) = reference_calls(ref.rnn_backward, sequence.args, {"rnn_cell_backward": ref.rnn_cell_backward})
     ask = lambda args: wire.decode(judge._answer(PROMPT + wire.encode({"call": "rnn_cell_backward", "args": args}),
                                                  {"rnn_cell_backward": ref.rnn_cell_backward}, [0], shapes, 99, ()))
     own = sequence.args[1][0][0]

@@ -228,10 +228,13 @@ def grade(fn, reference, cases, keys, *, name, outputs=None, sequence=False, swa
     for case in cases:
         restore_numpy()
         started = time.perf_counter()
-        expected = as_outputs(reference(*copy.deepcopy(case.args)), outputs, name)
+        if swap and isinstance(fn, Remote):       # what the reference calls is recorded as it runs
+            result, calls = reference_calls(reference, case.args, swap)
+        else:
+            result, calls = reference(*copy.deepcopy(case.args)), None
+        expected = as_outputs(result, outputs, name)
         reference_seconds = time.perf_counter() - started
         seconds = time_limit(reference_seconds)
-        calls = reference_calls(reference, case.args, swap) if swap and isinstance(fn, Remote) else None
         try:
             out, error = _run(fn, case.args, outputs, name, swap, seconds, calls)
         except CallAborted as e:
@@ -274,8 +277,9 @@ def _meet(name):
 
 
 def reference_calls(reference, args, swap):
-    """({name: signatures of the arguments}, number) of the calls that the reference makes to the
-    functions in swap on args: the judge answers the student's code on such arguments only."""
+    """The reference's result on args, and ({name: signatures of the arguments}, number) of the
+    calls it makes to the functions in swap: the judge answers the student's code on such
+    arguments only."""
     shapes, count = {k: set() for k in swap}, [0]
 
     def recorder(k, f):
@@ -286,11 +290,11 @@ def reference_calls(reference, args, swap):
         return record
 
     with quiet(), swapped(reference, {k: recorder(k, f) for k, f in swap.items()}):
-        reference(*copy.deepcopy(args))
+        result = reference(*copy.deepcopy(args))
     for k, signatures in shapes.items():
         ANSWERED_PARAMETERS.setdefault(k, set()).update(p for sig in signatures for p in parameters_in(sig))
         _meet(k)
-    return shapes, count[0]
+    return result, (shapes, count[0])
 
 
 def _wrong_outputs(student_outs, expected_outs, sequence):
